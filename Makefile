@@ -1,0 +1,80 @@
+# make run   - set up, train if needed, start the bot (action server + Rasa server)
+# make test  - set up, train if needed, run every test (this is what CI runs)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+RASA    := $(VENV)/bin/rasa
+MODEL   := models/triage.tar.gz
+NLP     := build/spacy_model/patterns.sha256
+STAMP   := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+
+export PYTHONPATH := $(CURDIR)
+# Keep TensorFlow's start-up chatter and Rasa's telemetry out of the way.
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export RASA_TELEMETRY_ENABLED ?= false
+export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+
+TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(NLP)
+
+.PHONY: help install build-nlp train run test unit validate lock clean
+
+help:
+	@echo "make run     start the bot (installs and trains when needed)"
+	@echo "make test    run every test (what CI runs)"
+	@echo "make train   train the model if data or config changed"
+	@echo "make clean   remove the venv, models, caches and build output"
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt
+	@python=$$(scripts/find_python.sh) || exit 1; \
+	if [ ! -x $(PY) ] || [ "$$($(PY) -c 'import sys;print(sys.version_info[:2]==(3,10))')" != True ]; then \
+	  echo "==> creating $(VENV) with $$python"; rm -rf $(VENV); "$$python" -m venv $(VENV) || exit 1; \
+	fi
+	@echo "==> installing pinned dependencies (first time: about 3 minutes)"
+	$(PY) -m pip install --disable-pip-version-check --upgrade "pip<25" >/dev/null
+	$(PY) -m pip install --disable-pip-version-check -r requirements.txt
+	@rm -f $(VENV)/.installed-*; touch $@
+
+build-nlp: $(NLP)
+
+$(NLP): $(STAMP) $(wildcard data/patterns/*.yml) $(wildcard bot/nlp/*.py)
+	@echo "==> building the spaCy pipeline"
+	$(PY) -m bot.nlp.build --patterns data/patterns --out build/spacy_model
+	@touch $@
+
+train: $(MODEL)
+
+$(MODEL): $(STAMP) $(TRAIN_INPUTS)
+	@echo "==> training (only because data or config changed; Rasa reuses its cache in .rasa/)"
+	@start=$$(date +%s); \
+	$(RASA) train --fixed-model-name triage --out models --data data --config config.yml \
+	  --domain domain.yml || exit 1; \
+	echo "==> trained in $$(( $$(date +%s) - start )) s"
+	@touch $@
+
+run: $(MODEL)
+	@scripts/serve.sh
+
+validate: $(STAMP)
+	@echo "==> validating domain, data and config"
+	$(PY) scripts/validate_project.py
+
+unit: $(STAMP)
+	$(PY) -m pytest tests/unit -q
+
+test: $(MODEL) validate
+	$(PY) -m pytest tests -q
+
+lock:
+	@echo "==> re-locking: a fresh venv from requirements.in, then pip freeze"
+	rm -rf /tmp/triage-lock && "$$(scripts/find_python.sh)" -m venv /tmp/triage-lock
+	/tmp/triage-lock/bin/pip install -r requirements.in
+	( echo "# Generated from requirements.in by 'make lock' (pip freeze of a fresh Python 3.10 venv)."; \
+	  echo "# Every package of the tree pinned exactly, so a fresh install gives the same versions."; \
+	  /tmp/triage-lock/bin/pip freeze ) > requirements.txt
+
+clean:
+	rm -rf $(VENV) models build .rasa results var .pytest_cache

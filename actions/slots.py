@@ -1,0 +1,46 @@
+"""Reading the triage state out of a tracker (slot names live here, in one place)."""
+from __future__ import annotations
+
+from typing import Dict, List, Optional
+
+from rasa_sdk import Tracker
+
+from bot import triage
+
+FLAGS = "flags"
+SYMPTOMS = "symptoms"
+DISPOSITION = "disposition"
+TRIAGE_RULE = "triage_rule"
+EMERGENCY_NUMBER = "emergency_number"
+REQUESTED_SLOT = "requested_slot"
+NEGATED = "negated"
+# Entities whose values are flags: red flags and risk factors (e.g. pregnancy).
+FLAG_ENTITIES = ("red_flag", "risk_factor")
+
+
+def answers(tracker: Tracker) -> Dict[str, Optional[str]]:
+    return {q: tracker.get_slot(q) for q in triage.QUESTION_IDS}
+
+
+def flags(tracker: Tracker) -> List[str]:
+    return list(tracker.get_slot(FLAGS) or [])
+
+
+def reported_flags(tracker: Tracker) -> List[str]:
+    """Flags in the latest message that are not negated."""
+    found = []
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") in FLAG_ENTITIES and entity.get("role") != NEGATED:
+            value = entity.get("value")
+            if value in triage.FLAG_LEVEL and value not in found:
+                found.append(value)
+    return found
+
+
+def reported_symptoms(tracker: Tracker) -> List[str]:
+    found = []
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == "symptom" and entity.get("role") != NEGATED:
+            if entity.get("value") not in found:
+                found.append(entity.get("value"))
+    return found

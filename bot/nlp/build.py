@@ -1,0 +1,83 @@
+"""Build the project's spaCy pipeline from data/patterns/ and save it for Rasa's SpacyNLP.
+
+    python -m bot.nlp.build [--patterns data/patterns] [--out build/spacy_model]
+
+Official model downloads are not possible on our machines, and we want the entity rules under
+our own control anyway: the pipeline is a blank English tokenizer, lookup lemmas
+(spacy-lookups-data), the typo-tolerant normalizer, an entity ruler and negation.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import spacy
+
+import bot.nlp  # noqa: F401  (registers the custom components)
+from bot.nlp.patterns import PatternError, compile_patterns, load_entries
+
+STAMP = "patterns.sha256"
+
+
+def make_pipeline(patterns_dir: Path):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    normalizer = nlp.add_pipe("triage_normalizer")
+    nlp.initialize()  # loads the lemma tables from spacy-lookups-data
+    entries = load_entries(patterns_dir)
+    # Patterns are compiled with the normalizer's vocabulary still empty: pattern words are
+    # taken as written, and only the user's words are mended towards them.
+    patterns, surface_to_key = compile_patterns(nlp, entries)
+    normalizer.set_vocabulary(surface_to_key)
+    ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True, "validate": True})
+    ruler.add_patterns(patterns)
+    nlp.add_pipe("triage_negation")
+    return nlp, len(entries), len(patterns)
+
+
+def patterns_digest(patterns_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(Path(patterns_dir).glob("*.yml")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    for module in ("normalize.py", "negation.py", "patterns.py", "build.py"):
+        digest.update((Path(__file__).parent / module).read_bytes())
+    return digest.hexdigest()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patterns", default="data/patterns", type=Path)
+    parser.add_argument("--out", default="build/spacy_model", type=Path)
+    parser.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    args = parser.parse_args(argv)
+
+    digest = patterns_digest(args.patterns)
+    stamp = args.out / STAMP
+    if not args.force and stamp.exists() and stamp.read_text() == digest:
+        print(f"spaCy pipeline up to date: {args.out}")
+        return 0
+    started = time.monotonic()
+    print(f"Building spaCy pipeline from {args.patterns} ...", flush=True)
+    try:
+        nlp, n_entries, n_patterns = make_pipeline(args.patterns)
+    except PatternError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.out.exists():
+        shutil.rmtree(args.out)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    nlp.to_disk(args.out)
+    stamp.write_text(digest)
+    print(json.dumps({"entries": n_entries, "patterns": n_patterns, "out": str(args.out),
+                      "seconds": round(time.monotonic() - started, 1)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Rasa NLU components of the project (they run inside the Rasa server)."""

@@ -1,0 +1,71 @@
+"""Messages that are empty, wordless or not in English go to the fallback, with the reason.
+
+A classifier always picks some intent, even for "hola me duele la espalda" or a row of
+emoji; a confident wrong intent is how a bot gives a wrong medical answer. This component
+sends such messages to `nlu_fallback` and adds an `input_issue` entity saying why, so the
+reply can be specific. It runs before the red-flag safety net, which still wins.
+"""
+from typing import Any, Dict, List, Text
+
+import bot.nlp  # noqa: F401
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.utils.spacy_utils import SpacyModel
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from bot.input_checks import input_issue
+
+FALLBACK_INTENT = "nlu_fallback"
+ISSUE_ENTITY = "input_issue"
+
+
+def english_words(nlp) -> set:
+    """English word forms known to the pipeline: lemma tables, stop words, pattern words."""
+    words = set(STOP_WORDS)
+    if "lemmatizer" in nlp.pipe_names:
+        lookups = nlp.get_pipe("lemmatizer").lookups
+        if lookups.has_table("lemma_lookup"):
+            table = lookups.get_table("lemma_lookup")
+            words |= set(table.keys()) | set(table.values())
+    if "triage_normalizer" in nlp.pipe_names:
+        words |= set(nlp.get_pipe("triage_normalizer").surface_to_key)
+    return words
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False, model_from="SpacyNLP"
+)
+class InputGuard(GraphComponent):
+    def __init__(self) -> None:
+        self._words = None
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {}
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> GraphComponent:
+        return cls()
+
+    def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:
+        if self._words is None:
+            self._words = english_words(model.model)
+        words = self._words
+        for message in messages:
+            issue = input_issue(message.get(TEXT), lambda w: w in words or w.rstrip("s") in words)
+            if issue is None:
+                continue
+            fallback = {INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+            message.set(INTENT, fallback, add_to_output=True)
+            ranking = [r for r in message.get("intent_ranking") or []
+                       if r.get(INTENT_NAME_KEY) != FALLBACK_INTENT]
+            message.set("intent_ranking", [fallback] + ranking, add_to_output=True)
+            entity = {"entity": ISSUE_ENTITY, "value": issue, "start": 0,
+                      "end": len(message.get(TEXT) or ""), "extractor": "InputGuard"}
+            message.set(ENTITIES, (message.get(ENTITIES) or []) + [entity], add_to_output=True)
+        return messages

@@ -1,0 +1,243 @@
+"""The triage rules: answers and red flags in, a disposition and the rules that fired out.
+
+This module is the clinical logic of the bot and nothing else. It knows nothing of Rasa, of
+channels or of wording: the levels and flags follow the ladder and red-flag table of the
+project's clinical notes (NHS, NICE NG59 / CKS, ACP), and every response text lives in the
+domain. Keep it pure so that it can be read, reviewed and tested on its own.
+
+The shape follows the clinical hierarchy of NHS Pathways: emergency signs are asked first, any
+red flag jumps straight to its level, "not sure" to a red-flag question counts as a yes, and a
+level once given is never lowered in the same conversation.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Optional, Sequence, Tuple
+
+RULES_VERSION = "2026.11-1"
+
+# The ladder, lowest to highest. The order is the point: max() over it never lowers a level.
+SELF_CARE = "self_care"
+SEE_DOCTOR = "see_doctor"
+URGENT = "urgent"
+EMERGENCY = "emergency"
+LADDER: Tuple[str, ...] = (SELF_CARE, SEE_DOCTOR, URGENT, EMERGENCY)
+
+# Red flags by level (ids shared with the entity patterns in data/patterns/red_flags.yml).
+EMERGENCY_FLAGS = (
+    "saddle_numbness",      # cauda equina: numb genitals, buttocks, inner thighs
+    "bladder_bowel",        # new retention or incontinence
+    "sexual_dysfunction",   # new, with back pain
+    "both_legs",            # bilateral pain, numbness, tingling or weakness
+    "leg_weakness",         # severe or progressive weakness, foot drop
+    "major_trauma",         # a fall, the sled or weight landing on the person
+    "chest_pain",           # cardiac mimic: chest, jaw or arm pain, sweating
+    "abdominal_pulsation",  # aortic aneurysm mimic: throbbing belly, faint, dizzy
+)
+URGENT_FLAGS = (
+    "fever",
+    "immunosuppression",    # injected drugs, weak immune system, long-term steroids
+    "cancer_history",
+    "weight_loss",
+    "night_pain",           # does not ease with rest, worse at night
+    "back_deformity",       # a lump, swelling or change of shape
+    "thoracic_pain",        # between the shoulder blades rather than the lower back
+    "osteoporosis",         # fracture risk after a minor strain
+)
+SEE_DOCTOR_FLAGS = ("pregnancy",)
+
+FLAG_LEVEL = {
+    **{flag: EMERGENCY for flag in EMERGENCY_FLAGS},
+    **{flag: URGENT for flag in URGENT_FLAGS},
+    **{flag: SEE_DOCTOR for flag in SEE_DOCTOR_FLAGS},
+}
+RED_FLAGS = EMERGENCY_FLAGS + URGENT_FLAGS
+
+YES, NO, UNSURE = "yes", "no", "unsure"
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    answers: Tuple[str, ...]
+    # For the yes/no red-flag screens: the level a yes (or a not-sure) leads to.
+    level_if_yes: Optional[str] = None
+
+
+# Asked in this order; the order is the clinical hierarchy (emergency screens first).
+QUESTIONS: Tuple[Question, ...] = (
+    Question("em_cauda_equina", (YES, NO, UNSURE), EMERGENCY),
+    Question("em_legs", (YES, NO, UNSURE), EMERGENCY),
+    Question("em_trauma", (YES, NO, UNSURE), EMERGENCY),
+    Question("em_chest_abdomen", (YES, NO, UNSURE), EMERGENCY),
+    Question("ur_fever", (YES, NO, UNSURE), URGENT),
+    Question("ur_history", (YES, NO, UNSURE), URGENT),
+    Question("ur_pattern", (YES, NO, UNSURE), URGENT),
+    Question("severity", ("mild", "moderate", "severe")),
+    Question("trend", ("better", "same", "worse")),
+    Question("duration", ("under_1_week", "1_2_weeks", "2_6_weeks", "over_6_weeks")),
+    Question("spread", ("none", "one_leg", "both_legs")),
+    Question("aggravators", ("movement", "sitting", "cough_sneeze", "rest_night", "none")),
+    Question("age_band", ("under_18", "18_49", "50_69", "70_plus")),
+)
+QUESTION_IDS = tuple(q.id for q in QUESTIONS)
+QUESTION_BY_ID = {q.id: q for q in QUESTIONS}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule that fired: its level and an id that names it (used for wording and records).
+
+    Rule ids: `flag:<flag id>` for a red flag or risk factor, `<question id>:yes` or
+    `<question id>:unsure` for a red-flag screen, and a plain name for the other rules
+    (`severe`, `worsening`, `not_improving`, `long_duration`, `under_18`, `over_50`,
+    `over_70`, `sciatica_one_leg`).
+    """
+
+    level: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    disposition: str
+    rule: str                        # the rule that decided the level (the first at that level)
+    findings: Tuple[Finding, ...] = field(default_factory=tuple)
+
+    @property
+    def reasons(self) -> Tuple[str, ...]:
+        """Rules that fired at the deciding level, in the order they were found."""
+        return tuple(f.rule for f in self.findings if f.level == self.disposition)
+
+
+# Rule ids that are not a flag or a screen question (see Finding).
+PLAIN_RULES = ("severe", "worsening", "not_improving", "long_duration", "under_18", "over_50",
+               "over_70", "sciatica_one_leg")
+
+
+def all_rules() -> Tuple[str, ...]:
+    """Every rule id `findings` can report, for checks that each one has its wording."""
+    screens = tuple(f"{q.id}:{answer}" for q in QUESTIONS if q.level_if_yes
+                    for answer in (YES, UNSURE))
+    return tuple(f"flag:{flag}" for flag in FLAG_LEVEL) + screens + PLAIN_RULES
+
+
+def level_rank(level: Optional[str]) -> int:
+    return LADDER.index(level) if level in LADDER else -1
+
+
+def highest(*levels: Optional[str]) -> Optional[str]:
+    """The higher of the given levels; None only when none is a level."""
+    known = [lvl for lvl in levels if lvl in LADDER]
+    return max(known, key=level_rank) if known else None
+
+
+def findings(answers: Mapping[str, Optional[str]], flags: Iterable[str]) -> Tuple[Finding, ...]:
+    """Every rule that fires for these answers and flags, highest level first."""
+    found = []
+    for flag in _unique(flags):
+        if flag in FLAG_LEVEL:
+            found.append(Finding(FLAG_LEVEL[flag], f"flag:{flag}"))
+
+    for question in QUESTIONS:
+        if question.level_if_yes is None:
+            continue
+        answer = answers.get(question.id)
+        if answer == YES:
+            found.append(Finding(question.level_if_yes, f"{question.id}:yes"))
+        elif answer == UNSURE:
+            # "Not sure" to a red-flag screen escalates: it never counts as "no".
+            found.append(Finding(question.level_if_yes, f"{question.id}:unsure"))
+
+    spread = answers.get("spread")
+    if spread == "both_legs":
+        found.append(Finding(EMERGENCY, "flag:both_legs"))
+    if answers.get("aggravators") == "rest_night":
+        found.append(Finding(URGENT, "flag:night_pain"))
+
+    age = answers.get("age_band")
+    if age == "70_plus":
+        # Older age and pain after a strain: fracture risk (NICE CKS).
+        found.append(Finding(URGENT, "over_70"))
+    elif age == "50_69":
+        found.append(Finding(SEE_DOCTOR, "over_50"))
+    elif age == "under_18":
+        found.append(Finding(SEE_DOCTOR, "under_18"))
+
+    if answers.get("severity") == "severe":
+        found.append(Finding(SEE_DOCTOR, "severe"))
+    trend = answers.get("trend")
+    if trend == "worse":
+        found.append(Finding(SEE_DOCTOR, "worsening"))
+    duration = answers.get("duration")
+    if duration == "over_6_weeks":
+        found.append(Finding(SEE_DOCTOR, "long_duration"))
+    elif duration == "2_6_weeks" and trend in ("same", "worse"):
+        # Not improving after 2-3 weeks of home care.
+        found.append(Finding(SEE_DOCTOR, "not_improving"))
+
+    if spread == "one_leg":
+        # Sciatica pattern without other flags: self-care with a safety net.
+        found.append(Finding(SELF_CARE, "sciatica_one_leg"))
+
+    found.sort(key=lambda f: -level_rank(f.level))  # stable: keeps the order found within a level
+    return tuple(found)
+
+
+def assess(
+    answers: Mapping[str, Optional[str]],
+    flags: Iterable[str] = (),
+    previous: Optional[str] = None,
+) -> Outcome:
+    """The disposition for what is known so far, never below `previous`.
+
+    With nothing reported the result is self-care; callers decide when enough is known
+    (see `remaining_questions`).
+    """
+    found = findings(answers, flags)
+    computed = found[0].level if found else SELF_CARE
+    level = highest(computed, previous) or SELF_CARE
+    at_level = [f for f in found if f.level == level]
+    if at_level:
+        rule = at_level[0].rule
+    elif level_rank(previous) > level_rank(computed):
+        rule = "kept:previous"
+    else:
+        rule = "no_flags"
+    return Outcome(level, rule, found)
+
+
+def decided_early(answers: Mapping[str, Optional[str]], flags: Iterable[str]) -> Optional[str]:
+    """The level when a red flag has already settled the matter, else None.
+
+    An emergency or urgent finding ends the questions at once: the person is told straight
+    away, and the urgent advice itself lists the emergency signs (safety-netting), so nothing
+    that is left to ask could change what they should do next.
+    """
+    found = findings(answers, flags)
+    if found and found[0].level in (EMERGENCY, URGENT):
+        return found[0].level
+    return None
+
+
+def remaining_questions(
+    answers: Mapping[str, Optional[str]], flags: Iterable[str] = ()
+) -> Sequence[str]:
+    """The questions still to ask, in order; empty when the triage is complete."""
+    flags = tuple(flags)
+    if decided_early(answers, flags):
+        return ()
+    return tuple(q for q in QUESTION_IDS if answers.get(q) is None)
+
+
+def is_valid_answer(question_id: str, value: Optional[str]) -> bool:
+    question = QUESTION_BY_ID.get(question_id)
+    return question is not None and value in question.answers
+
+
+def _unique(items: Iterable[str]) -> Tuple[str, ...]:
+    seen = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+    return tuple(seen)

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Start the action server and the Rasa server together; Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+RASA=.venv/bin/rasa
+MODEL=${MODEL:-models/triage.tar.gz}
+
+[ -f "$MODEL" ] || { echo "error: no trained model at $MODEL (run: make train)" >&2; exit 1; }
+.venv/bin/python -c 'from bot import settings; settings.emergency_number()' || exit 1
+mkdir -p var
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo; echo "==> stopping"
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+echo "==> starting the action server on 127.0.0.1:${ACTION_PORT}"
+$RASA run actions --actions actions --port "$ACTION_PORT" &
+pids+=($!)
+echo "==> starting the Rasa server on port ${RASA_PORT} (model $MODEL)"
+$RASA run --model "$MODEL" --port "$RASA_PORT" --endpoints endpoints.yml \
+  --credentials credentials.yml --cors "${CORS_ORIGINS:-http://localhost:${RASA_PORT}}" &
+pids+=($!)
+
+for _ in $(seq 1 120); do
+  if curl -sf "http://127.0.0.1:${RASA_PORT}/" >/dev/null 2>&1; then break; fi
+  sleep 1
+done
+cat <<MSG
+
+  The bot is ready.
+  REST:    curl -s -XPOST http://localhost:${RASA_PORT}/webhooks/rest/webhook \\
+             -d '{"sender": "me", "message": "hi"}'
+  Shell:   in another terminal, make shell
+  Emergency number in replies: ${EMERGENCY_NUMBER} (set EMERGENCY_NUMBER to change it)
+  Press Ctrl-C to stop both servers.
+
+MSG
+wait -n "${pids[@]}"

@@ -1,0 +1,134 @@
+"""Shared fixtures: the real servers, started once per test session on free local ports.
+
+Integration tests talk to a real Rasa server (the trained model in models/) and a real
+action server over HTTP on 127.0.0.1, with an SQLite tracker store in a temporary folder.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+MODEL = ROOT / "models" / "triage.tar.gz"
+EMERGENCY_NUMBER = "999"  # not the default, so tests see that the setting is used
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited ({process.returncode}); log:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"server at {url} did not start in {timeout}s; log:\n{log.read_text()[-3000:]}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def server_env(**extra) -> dict:
+    env = dict(os.environ)
+    env.update({"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2",
+                "RASA_TELEMETRY_ENABLED": "false", "EMERGENCY_NUMBER": EMERGENCY_NUMBER,
+                "SQLALCHEMY_SILENCE_UBER_WARNING": "1"})
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="session")
+def logs_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("logs")
+
+
+@pytest.fixture(scope="session")
+def action_server(logs_dir):
+    port = free_port()
+    log = logs_dir / "actions.log"
+    process = subprocess.Popen(
+        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
+        cwd=ROOT, env=server_env(), stdout=log.open("w"), stderr=subprocess.STDOUT)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/health", process, log)
+        yield f"http://127.0.0.1:{port}/webhook"
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="session")
+def endpoints_file(action_server, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("endpoints")
+    path = folder / "endpoints.yml"
+    path.write_text(
+        f"action_endpoint:\n  url: {action_server}\n"
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {folder / 'tracker.db'}\n")
+    return path
+
+
+@pytest.fixture(scope="session")
+def rasa_server(endpoints_file, logs_dir):
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does)")
+    port = free_port()
+    log = logs_dir / "rasa.log"
+    process = subprocess.Popen(
+        [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--port", str(port),
+         "--endpoints", str(endpoints_file), "--credentials", str(ROOT / "credentials.yml"),
+         "--enable-api"],
+        cwd=ROOT, env=server_env(), stdout=log.open("w"), stderr=subprocess.STDOUT)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/status", process, log)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(process)
+
+
+class Chat:
+    """One person talking to the bot over the REST channel."""
+
+    def __init__(self, base_url: str, sender: str):
+        self.base_url = base_url
+        self.sender = sender
+
+    def send(self, text) -> list:
+        body = json.dumps({"sender": self.sender, "message": text}).encode()
+        request = urllib.request.Request(f"{self.base_url}/webhooks/rest/webhook", data=body,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
+    def tracker(self) -> dict:
+        with urllib.request.urlopen(
+                f"{self.base_url}/conversations/{self.sender}/tracker", timeout=30) as response:
+            return json.loads(response.read())
+
+    def slot(self, name):
+        return self.tracker()["slots"].get(name)
+
+
+@pytest.fixture
+def chat(rasa_server, request):
+    return Chat(rasa_server, f"test-{request.node.name}-{time.time_ns()}")

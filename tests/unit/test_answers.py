@@ -1,0 +1,53 @@
+"""Reading typed answers to the triage questions."""
+import pytest
+
+from bot.answers import interpret
+
+
+@pytest.mark.parametrize("intent,text,expected", [
+    ("affirm", "yes", "yes"), ("deny", "nope", "no"), ("not_sure", "not sure", "unsure"),
+    ("inform", "yeah a bit", "yes"), ("inform", "no none of those", "no"),
+    ("inform", "i dunno really", "unsure"), ("inform", "my dog is called rex", None),
+])
+def test_yes_no_questions(intent, text, expected):
+    assert interpret("em_cauda_equina", intent, [], text) == expected
+
+
+@pytest.mark.parametrize("question,text,expected", [
+    ("severity", "8/10", "severe"), ("severity", "5 out of 10", "moderate"),
+    ("severity", "2", "mild"), ("severity", "it's excruciating", "severe"),
+    ("severity", "pretty bad", "moderate"), ("severity", "just a niggle", "mild"),
+    ("trend", "getting worse every day", "worse"), ("trend", "a bit better", "better"),
+    ("trend", "about the same", "same"),
+    ("duration", "since yesterday", "under_1_week"), ("duration", "about 10 days", "1_2_weeks"),
+    ("duration", "three weeks", "2_6_weeks"), ("duration", "a couple of months", "over_6_weeks"),
+    ("duration", "a while", None),
+    ("spread", "just my back", "none"), ("spread", "down my left leg", "one_leg"),
+    ("spread", "both legs", "both_legs"), ("spread", "no, my legs are fine", "none"),
+    ("aggravators", "when I sit at my desk", "sitting"),
+    ("aggravators", "coughing", "cough_sneeze"),
+    ("aggravators", "it hurts even when resting at night", "rest_night"),
+    ("aggravators", "bending over to tie my shoes", "movement"),
+    ("aggravators", "better when I rest, worse when I bend", "movement"),
+    ("age_band", "I'm 34", "18_49"), ("age_band", "52", "50_69"), ("age_band", "16", "under_18"),
+    ("age_band", "78 years old", "70_plus"), ("age_band", "over 70", "70_plus"),
+])
+def test_free_text_answers(question, text, expected):
+    assert interpret(question, "inform", [], text) == expected
+
+
+def test_a_button_value_wins():
+    entities = [{"entity": "severity", "value": "severe"}]
+    assert interpret("severity", "inform", entities, '/inform{"severity":"severe"}') == "severe"
+    entities = [{"entity": "aggravator", "value": "rest_night"}]
+    assert interpret("aggravators", "inform", entities, "") == "rest_night"
+
+
+def test_a_value_for_another_question_is_not_taken():
+    entities = [{"entity": "trend", "value": "worse"}]
+    assert interpret("severity", "inform", entities, "") is None
+
+
+def test_a_negated_entity_is_ignored():
+    entities = [{"entity": "severity", "value": "severe", "role": "negated"}]
+    assert interpret("severity", "inform", entities, "") is None

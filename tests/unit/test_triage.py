@@ -1,0 +1,155 @@
+"""The triage rules, one test per row of the red-flag table in shared/notes/clinical.md."""
+import itertools
+
+import pytest
+
+from bot import triage
+from bot.triage import EMERGENCY, SEE_DOCTOR, SELF_CARE, URGENT
+
+# Answers of a person with no flag at all: mild, improving, a few days, back only.
+CLEAR = {
+    "em_cauda_equina": "no", "em_legs": "no", "em_trauma": "no", "em_chest_abdomen": "no",
+    "ur_fever": "no", "ur_history": "no", "ur_pattern": "no", "severity": "mild",
+    "trend": "better", "duration": "under_1_week", "spread": "none", "aggravators": "movement",
+    "age_band": "18_49",
+}
+
+
+def with_(**changes):
+    return {**CLEAR, **changes}
+
+
+def test_no_flags_is_self_care():
+    outcome = triage.assess(CLEAR)
+    assert outcome.disposition == SELF_CARE
+    assert outcome.rule == "no_flags"
+
+
+# Each row of the red-flag table, as a flag mentioned in free text.
+@pytest.mark.parametrize("flag,level", [
+    ("saddle_numbness", EMERGENCY),      # numbness around genitals, buttocks, inner thighs
+    ("bladder_bowel", EMERGENCY),        # can't pee / lost control of bladder or bowels
+    ("sexual_dysfunction", EMERGENCY),   # new sexual dysfunction with back pain
+    ("both_legs", EMERGENCY),            # pain, tingling, numbness or weakness in both legs
+    ("leg_weakness", EMERGENCY),         # severe or worsening weakness, foot drop
+    ("major_trauma", EMERGENCY),         # a fall, the sled or weight dropping on the person
+    ("chest_pain", EMERGENCY),           # chest pain, jaw/arm, sweating
+    ("abdominal_pulsation", EMERGENCY),  # throbbing belly, faint, dizzy
+    ("fever", URGENT),
+    ("immunosuppression", URGENT),       # injected drugs, weak immune system, steroids
+    ("cancer_history", URGENT),
+    ("weight_loss", URGENT),
+    ("night_pain", URGENT),              # does not ease with rest, worse at night
+    ("back_deformity", URGENT),          # lump, swelling, change of shape
+    ("thoracic_pain", URGENT),           # between the shoulder blades
+    ("osteoporosis", URGENT),            # fracture risk after a minor strain
+    ("pregnancy", SEE_DOCTOR),           # midwife or GP
+])
+def test_each_flag_reaches_its_level(flag, level):
+    # With every other answer clear, and with nothing answered at all (first message).
+    for answers in (CLEAR, {}):
+        outcome = triage.assess(answers, [flag])
+        assert outcome.disposition == level
+        assert outcome.rule == f"flag:{flag}"
+
+
+@pytest.mark.parametrize("question,level", [
+    ("em_cauda_equina", EMERGENCY), ("em_legs", EMERGENCY), ("em_trauma", EMERGENCY),
+    ("em_chest_abdomen", EMERGENCY), ("ur_fever", URGENT), ("ur_history", URGENT),
+    ("ur_pattern", URGENT),
+])
+def test_yes_or_not_sure_to_a_screen_question_escalates(question, level):
+    assert triage.assess(with_(**{question: "yes"})).disposition == level
+    # "Not sure" counts as yes, never as no.
+    outcome = triage.assess(with_(**{question: "unsure"}))
+    assert outcome.disposition == level
+    assert outcome.rule == f"{question}:unsure"
+
+
+def test_pain_down_both_legs_is_an_emergency():
+    assert triage.assess(with_(spread="both_legs")).disposition == EMERGENCY
+
+
+def test_pain_down_one_leg_alone_is_self_care_with_the_sciatica_note():
+    outcome = triage.assess(with_(spread="one_leg"))
+    assert outcome.disposition == SELF_CARE
+    assert "sciatica_one_leg" in outcome.reasons
+
+
+def test_one_leg_not_improving_after_weeks_is_see_doctor():
+    outcome = triage.assess(with_(spread="one_leg", duration="2_6_weeks", trend="same"))
+    assert outcome.disposition == SEE_DOCTOR
+
+
+def test_pain_that_does_not_ease_with_rest_is_urgent():
+    assert triage.assess(with_(aggravators="rest_night")).disposition == URGENT
+
+
+@pytest.mark.parametrize("changes,rule", [
+    ({"severity": "severe"}, "severe"),
+    ({"trend": "worse"}, "worsening"),
+    ({"duration": "2_6_weeks", "trend": "same"}, "not_improving"),
+    ({"duration": "over_6_weeks"}, "long_duration"),
+    ({"age_band": "50_69"}, "over_50"),
+    ({"age_band": "under_18"}, "under_18"),
+])
+def test_see_doctor_rows(changes, rule):
+    outcome = triage.assess(with_(**changes))
+    assert outcome.disposition == SEE_DOCTOR
+    assert outcome.rule == rule
+
+
+def test_improving_at_two_to_six_weeks_stays_self_care():
+    assert triage.assess(with_(duration="2_6_weeks", trend="better")).disposition == SELF_CARE
+
+
+def test_older_age_after_a_strain_is_urgent():
+    assert triage.assess(with_(age_band="70_plus")).disposition == URGENT
+
+
+def test_the_highest_level_wins_and_all_reasons_at_it_are_kept():
+    outcome = triage.assess(with_(severity="severe", ur_fever="yes"), ["bladder_bowel", "fever"])
+    assert outcome.disposition == EMERGENCY
+    assert outcome.reasons == ("flag:bladder_bowel",)
+    assert {f.rule for f in outcome.findings} >= {"flag:fever", "ur_fever:yes", "severe"}
+
+
+@pytest.mark.parametrize("previous,new_flags", itertools.product(
+    triage.LADDER, [[], ["fever"], ["pregnancy"], ["saddle_numbness"]]))
+def test_a_level_is_never_lowered(previous, new_flags):
+    outcome = triage.assess(CLEAR, new_flags, previous=previous)
+    assert triage.level_rank(outcome.disposition) >= triage.level_rank(previous)
+    computed = triage.assess(CLEAR, new_flags).disposition
+    assert outcome.disposition == triage.highest(previous, computed)
+
+
+def test_kept_level_names_its_rule():
+    outcome = triage.assess(CLEAR, [], previous=EMERGENCY)
+    assert (outcome.disposition, outcome.rule) == (EMERGENCY, "kept:previous")
+
+
+def test_questions_come_emergency_screens_first():
+    assert triage.remaining_questions({})[:4] == (
+        "em_cauda_equina", "em_legs", "em_trauma", "em_chest_abdomen")
+    assert triage.remaining_questions({})[4:7] == ("ur_fever", "ur_history", "ur_pattern")
+
+
+def test_a_red_flag_ends_the_questions_at_once():
+    assert triage.remaining_questions({}, ["bladder_bowel"]) == ()
+    assert triage.remaining_questions({"em_cauda_equina": "unsure"}) == ()
+    assert triage.remaining_questions({}, ["fever"]) == ()
+
+
+def test_lower_findings_do_not_end_the_questions():
+    assert triage.remaining_questions({}, ["pregnancy"]) == triage.QUESTION_IDS
+    assert triage.remaining_questions({"severity": "severe"})[0] == "em_cauda_equina"
+
+
+def test_complete_answers_leave_nothing_to_ask():
+    assert triage.remaining_questions(CLEAR) == ()
+
+
+def test_every_flag_has_exactly_one_level():
+    assert set(triage.FLAG_LEVEL) == set(triage.EMERGENCY_FLAGS) | set(
+        triage.URGENT_FLAGS) | set(triage.SEE_DOCTOR_FLAGS)
+    assert len(triage.FLAG_LEVEL) == 17
