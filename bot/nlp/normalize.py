@@ -51,8 +51,8 @@ class TriageNormalizer:
         self.name = name
         self.nlp = nlp
         self.surface_to_key: Dict[str, str] = dict(surface_to_key or {})
-        self._known: Optional[set] = None
-        self._table: Optional[dict] = None
+        self._table = None
+        self._lemmas: set = set()
         self._cache: Dict[str, str] = {}
 
     def set_vocabulary(self, surface_to_key: Dict[str, str]) -> None:
@@ -60,15 +60,18 @@ class TriageNormalizer:
         self._cache.clear()
 
     def _lookups(self):
+        """The lemma table (a spaCy Table: keys are hashed, so query it, don't list it)."""
         if self._table is None and "lemmatizer" in self.nlp.pipe_names:
             lookups = self.nlp.get_pipe("lemmatizer").lookups
             if lookups.has_table("lemma_lookup"):
-                table = lookups.get_table("lemma_lookup")
-                self._table = dict(table.items()) if hasattr(table, "items") else None
-        if self._known is None:
-            table = self._table or {}
-            self._known = set(table) | set(table.values())
+                self._table = lookups.get_table("lemma_lookup")
+                self._lemmas = set(self._table.values())
         return self._table
+
+    def is_known_word(self, word: str) -> bool:
+        """Whether `word` is an English word form the lemma table knows."""
+        table = self._lookups()
+        return table is not None and (word in table or word in self._lemmas)
 
     def __call__(self, doc: Doc) -> Doc:
         table = self._lookups()
@@ -84,20 +87,23 @@ class TriageNormalizer:
         if word in self._cache:
             return self._cache[word]
         mended = key
-        if (len(word) >= MIN_TYPO_LENGTH and word.isalpha() and word not in self._known
-                and key not in self._known):
+        if (len(word) >= MIN_TYPO_LENGTH and word.isalpha() and not self.is_known_word(word)
+                and not self.is_known_word(key)):
             limit = 1 if len(word) < 7 else 2
-            best = None
             best_distance = limit + 1
-            ambiguous = False
+            candidates = []
             for surface, surface_key in self.surface_to_key.items():
                 distance = edit_distance(word, surface, limit)
                 if distance < best_distance:
-                    best, best_distance, ambiguous = surface_key, distance, False
-                elif distance == best_distance and best is not None and surface_key != best:
-                    ambiguous = True
-            if best is not None and not ambiguous:
-                mended = best
+                    best_distance, candidates = distance, [(surface, surface_key)]
+                elif distance == best_distance:
+                    candidates.append((surface, surface_key))
+            # Pattern files spell some typos on purpose ("tinglng"); between equally close
+            # candidates, a real English word is the likelier intent.
+            real = [c for c in candidates if self.is_known_word(c[0])]
+            keys = {key for _, key in (real or candidates)}
+            if len(keys) == 1:
+                mended = keys.pop()
         self._cache[word] = mended
         return mended
 

@@ -82,7 +82,8 @@ def token_patterns(nlp, concrete: str) -> List[dict]:
     pattern: List[dict] = []
     for segment in re.split(r"(~)", concrete):
         if segment == FILLER:
-            pattern.append({"IS_PUNCT": False, "OP": "?"})
+            # Any one token but a sentence end: "numb, both of them" still reads as one sign.
+            pattern.append({"TEXT": {"NOT_IN": [".", "!", "?", ";"]}, "OP": "?"})
             continue
         if not segment.strip():
             continue

@@ -23,17 +23,15 @@ FALLBACK_INTENT = "nlu_fallback"
 ISSUE_ENTITY = "input_issue"
 
 
-def english_words(nlp) -> set:
-    """English word forms known to the pipeline: lemma tables, stop words, pattern words."""
-    words = set(STOP_WORDS)
-    if "lemmatizer" in nlp.pipe_names:
-        lookups = nlp.get_pipe("lemmatizer").lookups
-        if lookups.has_table("lemma_lookup"):
-            table = lookups.get_table("lemma_lookup")
-            words |= set(table.keys()) | set(table.values())
-    if "triage_normalizer" in nlp.pipe_names:
-        words |= set(nlp.get_pipe("triage_normalizer").surface_to_key)
-    return words
+def english_test(nlp):
+    """A test of whether a word is English: lemma tables, stop words, the patterns' words."""
+    normalizer = nlp.get_pipe("triage_normalizer")
+    extra = set(STOP_WORDS) | set(normalizer.surface_to_key)
+
+    def is_english(word: str) -> bool:
+        return (word in extra or normalizer.is_known_word(word)
+                or normalizer.is_known_word(word.rstrip("s")))
+    return is_english
 
 
 @DefaultV1Recipe.register(
@@ -41,7 +39,7 @@ def english_words(nlp) -> set:
 )
 class InputGuard(GraphComponent):
     def __init__(self) -> None:
-        self._words = None
+        self._is_english = None
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -53,11 +51,10 @@ class InputGuard(GraphComponent):
         return cls()
 
     def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:
-        if self._words is None:
-            self._words = english_words(model.model)
-        words = self._words
+        if self._is_english is None:
+            self._is_english = english_test(model.model)
         for message in messages:
-            issue = input_issue(message.get(TEXT), lambda w: w in words or w.rstrip("s") in words)
+            issue = input_issue(message.get(TEXT), self._is_english)
             if issue is None:
                 continue
             fallback = {INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
