@@ -18,11 +18,12 @@ export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(NLP)
 
-.PHONY: help install build-nlp train run test unit validate lock clean
+.PHONY: help install build-nlp train run shell test unit validate lock clean
 
 help:
 	@echo "make run     start the bot (installs and trains when needed)"
 	@echo "make test    run every test (what CI runs)"
+	@echo "make shell   talk to the bot in the terminal"
 	@echo "make train   train the model if data or config changed"
 	@echo "make clean   remove the venv, models, caches and build output"
 
@@ -57,6 +58,9 @@ $(MODEL): $(STAMP) $(TRAIN_INPUTS)
 
 run: $(MODEL)
 	@scripts/serve.sh
+
+shell: $(MODEL)
+	@mkdir -p var && scripts/shell.sh
 
 validate: $(STAMP)
 	@echo "==> validating domain, data and config"

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 import urllib.request
 from pathlib import Path
 
@@ -131,4 +132,4 @@ class Chat:
 
 @pytest.fixture
 def chat(rasa_server, request):
-    return Chat(rasa_server, f"test-{request.node.name}-{time.time_ns()}")
+    return Chat(rasa_server, f"test-{uuid.uuid4().hex}")

@@ -23,11 +23,27 @@ POST_PUNCT = {":", "?", "-", "=", "—"}
 POST_CUES = {"no", "none", "nope", "nah", "negative", "not"}
 WINDOW = 6
 
+# A history that belongs to someone else ("my mum had cancer") is family history, not the
+# person's own red flag. Only for flags that are about a history: "my dad can't pee since he
+# hurt his back" is someone asking on another's behalf, and must still count.
+FAMILY = {"mum", "mom", "mother", "dad", "father", "brother", "sister", "grandma", "grandad",
+          "grandpa", "granny", "nan", "aunt", "uncle", "cousin", "grandmother", "grandfather",
+          "family", "parent", "relative"}
+HISTORY_FLAGS = {"cancer_history"}
+
 if not Span.has_extension("negated"):
     Span.set_extension("negated", default=False)
 
 
+def is_someone_elses_history(doc: Doc, ent: Span) -> bool:
+    if ent.ent_id_ not in HISTORY_FLAGS:
+        return False
+    return any(doc[i].norm_ in FAMILY for i in range(max(0, ent.start - WINDOW), ent.start))
+
+
 def is_negated(doc: Doc, ent: Span, entity_tokens: set) -> bool:
+    if is_someone_elses_history(doc, ent):
+        return True
     start = ent.start
     for i in range(start - 1, max(-1, start - 1 - WINDOW), -1):
         token = doc[i]

@@ -1,0 +1,122 @@
+"""Whole conversations over the REST channel, against the trained model and action server."""
+import pytest
+
+NO = "/deny"
+CLEAR_SCREENS = [NO] * 7  # the seven emergency and urgent screening questions
+
+
+def texts(messages):
+    return " ".join(m.get("text", "") for m in messages)
+
+
+def disposition_of(messages):
+    found = [m["custom"]["disposition"] for m in messages if "disposition" in m.get("custom", {})]
+    return found[-1] if found else None
+
+
+def answer_all(chat, answers):
+    messages = []
+    for answer in answers:
+        messages = chat.send(answer)
+    return messages
+
+
+def test_greeting_says_who_it_is_and_gives_the_emergency_number(chat):
+    reply = texts(chat.send("hello"))
+    assert "999" in reply  # the configured number, not the default
+    assert "doctor" in reply.lower()
+
+
+def test_a_symptom_starts_with_the_emergency_questions_and_buttons(chat):
+    messages = chat.send("my lower back hurts after leg day")
+    assert chat.slot("requested_slot") == "em_cauda_equina"
+    buttons = [b["payload"] for m in messages for b in m.get("buttons", [])]
+    assert buttons == ["/affirm", "/deny", "/not_sure"]
+
+
+def test_full_triage_with_buttons_ends_in_self_care_with_safety_net(chat):
+    chat.send("I tweaked my back on the leg press")
+    messages = answer_all(chat, CLEAR_SCREENS + [
+        '/inform{"severity":"mild"}', '/inform{"trend":"better"}',
+        '/inform{"duration":"under_1_week"}', '/inform{"spread":"none"}',
+        '/inform{"aggravator":"movement"}', '/inform{"age_band":"18_49"}'])
+    assert disposition_of(messages) == "self_care"
+    reply = texts(messages).lower()
+    assert "wall sit" in reply and "glute bridge" in reply  # the safer alternatives
+    assert "999" in reply  # safety-netting names the emergency number
+    assert chat.slot("disposition") == "self_care"
+
+
+def test_typed_answers_are_understood(chat):
+    chat.send("pins and needles in my foot since yesterday")
+    messages = answer_all(chat, ["no", "nope", "no", "no", "nah", "no", "no", "7 out of 10",
+                                 "about the same", "3 weeks", "down my left leg",
+                                 "sitting at my desk", "I'm 34"])
+    # Severe (7/10) and not improving after three weeks: see a doctor.
+    assert disposition_of(messages) == "see_doctor"
+    assert chat.slot("severity") == "severe"
+    assert chat.slot("spread") == "one_leg"
+
+
+@pytest.mark.parametrize("message", [
+    "I can't feel the toilet paper when I wipe",
+    "numbness in my groin since leg day",
+    "tingling in both legs after leg press",
+])
+def test_an_emergency_sign_in_the_first_message_goes_straight_to_emergency(chat, message):
+    messages = chat.send(message)
+    assert disposition_of(messages) == "emergency"
+    assert "999" in texts(messages)
+
+
+def test_a_red_flag_in_the_middle_of_the_questions_jumps_to_its_level(chat):
+    chat.send("my back is sore after leg press")
+    chat.send("no")
+    messages = chat.send("wait, actually i have tingling in both legs now")
+    assert disposition_of(messages) == "emergency"
+    assert chat.tracker()["active_loop"] in ({}, None) or not chat.tracker()["active_loop"].get("name")
+
+
+def test_not_sure_to_an_emergency_question_escalates(chat):
+    chat.send("my lower back hurts")
+    messages = chat.send("/not_sure")
+    assert disposition_of(messages) == "emergency"
+
+
+def test_a_negated_red_flag_does_not_count(chat):
+    messages = chat.send("my back is stiff after leg press but no numbness in my groin")
+    assert disposition_of(messages) is None
+    assert chat.slot("requested_slot") == "em_cauda_equina"
+
+
+def test_a_question_in_the_middle_is_answered_then_the_triage_resumes(chat):
+    chat.send("my back hurts after leg press")
+    chat.send("no")
+    messages = chat.send("is it safe to keep training?")
+    assert chat.slot("requested_slot") == "em_legs"
+    assert len(messages) >= 2
+
+
+def test_a_level_is_never_lowered_even_after_starting_over(chat):
+    assert disposition_of(chat.send("I can't control my bladder since leg day")) == "emergency"
+    chat.send("start over")
+    chat.send("my back hurts a bit")
+    assert chat.slot("disposition") == "emergency"
+
+
+BAD_INPUT = {
+    "empty": "", "whitespace": "   ", "emoji": "😀😀🔥",
+    "spanish": "hola me duele la espalda desde ayer", "10k_x": "x" * 10_000,
+    "10k_words": "my back " * 1250, "markup": "<script>alert('x')</script>",
+    "sql": "'; DROP TABLE events; --",
+}
+
+
+@pytest.mark.parametrize("message", BAD_INPUT.values(), ids=BAD_INPUT.keys())
+def test_bad_input_gets_a_reply_and_no_disposition_from_nothing(chat, message):
+    messages = chat.send(message)
+    assert messages, "every message gets a reply"
+    assert disposition_of(messages) is None
+    assert chat.slot("disposition") is None
+    # The conversation still works afterwards.
+    assert chat.send("hi")
