@@ -18,13 +18,14 @@ export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(NLP)
 
-.PHONY: help install build-nlp train run shell test unit validate lock clean
+.PHONY: help install build-nlp train run shell test unit validate nlu-report lock clean
 
 help:
 	@echo "make run     start the bot (installs and trains when needed)"
 	@echo "make test    run every test (what CI runs)"
 	@echo "make shell   talk to the bot in the terminal"
 	@echo "make train   train the model if data or config changed"
+	@echo "make nlu-report  5-fold cross-validation and held-out NLU scores, with plots"
 	@echo "make clean   remove the venv, models, caches and build output"
 
 install: $(STAMP)
@@ -71,6 +72,15 @@ unit: $(STAMP)
 
 test: $(MODEL) validate
 	$(PY) -m pytest tests -q
+
+nlu-report: $(MODEL)
+	@echo "==> 5-fold cross-validation of the NLU on data/nlu (trains 5 times: about 8 minutes)"
+	$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 \
+	  --out results/nlu-cv
+	@echo "==> held-out test set"
+	$(RASA) test nlu --nlu tests/nlu/test_nlu.yml --model $(MODEL) --out results/nlu --successes
+	$(PY) -m bot.nlu_quality results/nlu results/nlu-cv
+	@echo "==> reports and images in results/nlu-cv/ and results/nlu/"
 
 lock:
 	@echo "==> re-locking: a fresh venv from requirements.in, then pip freeze"

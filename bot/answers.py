@@ -58,24 +58,29 @@ def interpret(
 
 
 def _yes_no(intent: Optional[str], text: str) -> Optional[str]:
+    # Doubt first, whatever the classifier says: "no idea" must never count as "no".
+    if re.search(r"\b(not sure|unsure|dunno|don'?t know|maybe|possibly|idk|no idea|"
+                 r"not certain|can'?t tell|hard to say)\b", text):
+        return triage.UNSURE
     if intent in _YES_NO_INTENTS:
         return _YES_NO_INTENTS[intent]
-    # The classifier may call a short answer "inform"; read the first word.
-    first = re.match(r"[a-z']+", text)
-    word = first.group(0) if first else ""
-    if word in {"yes", "yeah", "yep", "yup", "ya", "yea", "aye", "sure", "definitely"}:
-        return triage.YES
-    if word in {"no", "nope", "nah", "none", "never", "neither", "nothing"}:
-        return triage.NO
-    if re.search(r"\b(not sure|unsure|dunno|don'?t know|maybe|possibly|idk)\b", text):
-        return triage.UNSURE
+    words = re.findall(r"[a-z']+", text)
+    yes = {"yes", "yeah", "yep", "yup", "ya", "yea", "aye", "definitely", "afraid so"}
+    no = {"no", "nope", "nah", "none", "never", "neither", "nothing", "negative"}
+    # The first yes or no word decides ("ok no fever", "well yes a bit").
+    for word in words:
+        if word in yes:
+            return triage.YES
+        if word in no:
+            return triage.NO
     return None
 
 
 def read_severity(text: str) -> Optional[str]:
     score = re.search(r"\b(10|[0-9])\s*(?:/|out of|outta)\s*10\b", text)
     if score is None:
-        score = re.fullmatch(r"(?:about |around |maybe |like )?(10|[0-9])(?:\s*ish)?", text)
+        score = re.fullmatch(r"(?:about |around |maybe |like |like a |probably |prob )?"
+                             r"(10|[0-9])(?:\s*ish)?[.!]?", text)
     if score:
         value = int(score.group(1))
         return "severe" if value >= 7 else "moderate" if value >= 4 else "mild"
@@ -95,6 +100,8 @@ def read_severity(text: str) -> Optional[str]:
 def read_trend(text: str) -> Optional[str]:
     if re.search(r"\b(worse|worsening|getting bad|spreading|more painful)\b", text):
         return "worse"
+    if re.search(r"\b(not|isn'?t|hasn'?t|no)\b[a-z ]{0,12}\b(better|improving|easing)\b", text):
+        return "same"  # "not getting better": not improving
     if re.search(r"\b(better|improving|easing|eased|settling|less painful|going away)\b", text):
         return "better"
     if re.search(r"\b(same|no change|not changing|unchanged|stable|no different|"
@@ -157,15 +164,18 @@ def read_spread(text: str) -> Optional[str]:
 
 
 def read_aggravators(text: str) -> Optional[str]:
-    if re.search(r"\b(at night|night|even (?:when|at|with) rest|resting|lying|all the time|"
-                 r"constant|nothing helps|doesn'?t ease|does not ease)\b", text) and not re.search(
+    if re.search(r"\b(nothing helps|doesn'?t ease|does not ease|won'?t ease|even (?:when|at|with) "
+                 r"rest|even resting|all the time|constant)", text):
+        return "rest_night"
+    if re.search(r"\b(at night|night|resting|lying|in bed)\b", text) and not re.search(
             r"\b(better|eases|easier|helps)\b", text):
         return "rest_night"
     if re.search(r"\b(cough|sneez|laugh|strain)", text):
         return "cough_sneeze"
     if re.search(r"\b(sit|sitting|seated|driving|desk|chair)", text):
         return "sitting"
-    if re.search(r"\b(bend|lift|mov|twist|walk|stand|exercis|train|gym|turn|reach|stairs)", text):
+    if re.search(r"\b(bend|lift|mov|twist|walk|stand|exercis|train|gym|turn|reach|stairs|run|"
+                 r"jog|squat|press|carry|hoover|vacuum)", text):
         return "movement"
     if re.search(r"\b(nothing|no|none|not really|nope|nah)\b", text):
         return "none"

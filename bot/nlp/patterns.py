@@ -15,6 +15,7 @@ from typing import Dict, Iterator, List, Sequence, Tuple
 import yaml
 
 FILLER = "~"
+FILLER_STOPS = {"no", "not", "never", "without", "nor", "neither", "none", "but", "however"}
 MAX_EXPANSION = 5000  # per phrase: a guard against a typo that multiplies alternatives
 
 
@@ -82,8 +83,10 @@ def token_patterns(nlp, concrete: str) -> List[dict]:
     pattern: List[dict] = []
     for segment in re.split(r"(~)", concrete):
         if segment == FILLER:
-            # Any one token but a sentence end: "numb, both of them" still reads as one sign.
-            pattern.append({"TEXT": {"NOT_IN": [".", "!", "?", ";"]}, "OP": "?"})
+            # Any one word, but never punctuation or a negation: a filler must not carry a
+            # pattern across "back pain, no chest..." into a sign that was denied.
+            pattern.append({"IS_PUNCT": False, "NORM": {"NOT_IN": sorted(FILLER_STOPS)},
+                            "OP": "?"})
             continue
         if not segment.strip():
             continue

@@ -4,6 +4,12 @@ Emergency detection must not depend on a classifier's mood: whenever the pattern
 flag that is not negated, the intent becomes `report_red_flag` with full confidence, whatever
 the classifier (or the low-confidence fallback) said. The dialogue then routes every such
 message into the triage, which jumps to the flag's level.
+
+The other way round, when the classifier says `report_red_flag` but every red-flag mention the
+patterns found is negated ("no fever, just sore"), the classifier has reacted to the words of
+a sign the person has just denied: the next intent in its ranking is taken instead. A
+`report_red_flag` with no mention found at all is left alone: it may be a phrasing the
+patterns miss, and it only starts the triage questions, which ask about every sign.
 """
 from __future__ import annotations
 
@@ -28,6 +34,11 @@ def has_red_flag(entities: List[Dict[Text, Any]]) -> bool:
                for e in entities or [])
 
 
+def only_negated_red_flags(entities: List[Dict[Text, Any]]) -> bool:
+    mentions = [e for e in entities or [] if e.get("entity") == RED_FLAG_ENTITY]
+    return bool(mentions) and all(e.get("role") == NEGATED_ROLE for e in mentions)
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class RedFlagSafetyNet(GraphComponent):
     @staticmethod
@@ -42,6 +53,8 @@ class RedFlagSafetyNet(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             if not has_red_flag(message.get(ENTITIES)):
+                if only_negated_red_flags(message.get(ENTITIES)):
+                    self._demote(message)
                 continue
             previous = message.get(INTENT) or {}
             if previous.get(INTENT_NAME_KEY) == RED_FLAG_INTENT:
@@ -52,3 +65,14 @@ class RedFlagSafetyNet(GraphComponent):
                        if r.get(INTENT_NAME_KEY) != RED_FLAG_INTENT]
             message.set(INTENT_RANKING, [overridden] + ranking, add_to_output=True)
         return messages
+
+    @staticmethod
+    def _demote(message: Message) -> None:
+        intent = message.get(INTENT) or {}
+        if intent.get(INTENT_NAME_KEY) != RED_FLAG_INTENT:
+            return
+        ranking = [r for r in message.get(INTENT_RANKING) or []
+                   if r.get(INTENT_NAME_KEY) != RED_FLAG_INTENT]
+        if ranking:
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set(INTENT_RANKING, ranking, add_to_output=True)

@@ -51,3 +51,17 @@ def test_a_value_for_another_question_is_not_taken():
 def test_a_negated_entity_is_ignored():
     entities = [{"entity": "severity", "value": "severe", "role": "negated"}]
     assert interpret("severity", "inform", entities, "") is None
+
+
+@pytest.mark.parametrize("question,intent,text,expected", [
+    ("ur_fever", "inform", "ok no fever", "no"),
+    ("ur_fever", "inform", "well yeah a bit", "yes"),
+    ("ur_fever", "deny", "no idea", "unsure"),  # doubt is never a no, whatever the intent
+    ("ur_fever", "inform", "no idea tbh", "unsure"),
+    ("trend", "inform", "not getting better", "same"),
+    ("aggravators", "inform", "nothing helps, even resting", "rest_night"),
+    ("aggravators", "inform", "running", "movement"),
+    ("severity", "inform", "like a 4", "moderate"),
+])
+def test_answers_reported_by_review(question, intent, text, expected):
+    assert interpret(question, intent, [], text) == expected

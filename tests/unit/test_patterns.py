@@ -75,3 +75,8 @@ def test_phrase_syntax_expands_alternatives_and_optional_groups():
     assert expand("[a|b] c [d|]") == ["a c d", "a c", "b c d", "b c"]
     with pytest.raises(PatternError):
         expand("[a|b c")
+
+
+def test_a_filler_never_carries_a_pattern_across_a_denial(nlp):
+    assert "chest_pain" not in flags(nlp, "back pain, no chest pain, no fever, just sore")
+    assert "chest_pain" in flags(nlp, "back pain, no chest pain, no fever, just sore", negated=True)
