@@ -16,7 +16,9 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export RASA_TELEMETRY_ENABLED ?= false
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
-TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(NLP)
+# The custom NLU components are part of the model: a change to them retrains it too.
+TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(NLP) \
+                $(wildcard bot/rasa_nlu/*.py)
 
 .PHONY: help install build-nlp train run shell test unit validate nlu-report lock clean
 

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import spacy
+from spacy.lookups import load_lookups
 
 import bot.nlp  # noqa: F401  (registers the custom components)
 from bot.nlp.patterns import PatternError, compile_patterns, load_entries
@@ -34,8 +35,11 @@ def make_pipeline(patterns_dir: Path):
     # taken as written, and only the user's words are mended towards them.
     patterns, surface_to_key = compile_patterns(nlp, entries)
     normalizer.set_vocabulary(surface_to_key)
+    index = load_lookups("en", ["lemma_index"]).get_table("lemma_index")
+    normalizer.set_dictionary(word for words in index.values() for word in words)
     ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True, "validate": True})
     ruler.add_patterns(patterns)
+    nlp.add_pipe("triage_ambiguity")
     nlp.add_pipe("triage_negation")
     return nlp, len(entries), len(patterns)
 
@@ -45,7 +49,7 @@ def patterns_digest(patterns_dir: Path) -> str:
     for path in sorted(Path(patterns_dir).glob("*.yml")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
-    for module in ("normalize.py", "negation.py", "patterns.py", "build.py"):
+    for module in ("normalize.py", "negation.py", "ambiguity.py", "patterns.py", "build.py"):
         digest.update((Path(__file__).parent / module).read_bytes())
     return digest.hexdigest()
 

@@ -16,7 +16,8 @@ PRE_CUES = {"no", "not", "never", "without", "none", "deny", "nor", "neither", "
 PSEUDO_FOLLOWERS = {"sure", "certain", "know", "idea", "tell", "only", "just", "better",
                     "change", "improve", "improving", "think", "remember", "yet", "sure."}
 SCOPE_END = {"but", "however", "although", "though", "except", "yet", "still", "apart",
-             "besides", "whereas", "while", "although", ".", ";", "!", "?", "because", "cause"}
+             "besides", "whereas", "while", ".", ";", "!", "?", "because", "cause", "just",
+             "only", "mainly", "mostly", "otherwise", "instead"}
 # "and" closes the scope when a new clause starts after it ("no fever and I can't pee").
 CLAUSE_STARTERS = {"i", "my", "it", "now", "then", "also", "suddenly", "since", "today"}
 POST_PUNCT = {":", "?", "-", "=", "—"}
@@ -33,6 +34,14 @@ HISTORY_FLAGS = {"cancer_history"}
 
 if not Span.has_extension("negated"):
     Span.set_extension("negated", default=False)
+
+
+def _same_label_between(doc: Doc, ent: Span, comma: int, entity_tokens: set) -> bool:
+    """Whether an entity of `ent`'s label stands before the comma, within the window."""
+    for other in doc.ents:
+        if other.label_ == ent.label_ and other.end <= comma and other.end >= comma - WINDOW:
+            return True
+    return False
 
 
 def is_someone_elses_history(doc: Doc, ent: Span) -> bool:
@@ -52,6 +61,10 @@ def is_negated(doc: Doc, ent: Span, entity_tokens: set) -> bool:
             # A previous entity: negation may run through a list ("no fever or chills").
             continue
         if key in SCOPE_END or token.text in SCOPE_END:
+            break
+        if token.text == "," and not _same_label_between(doc, ent, i, entity_tokens):
+            # "no numbness, back is sore": a comma ends the denial unless it separates a
+            # list of the same kind of thing ("no fever, chills or weight loss").
             break
         if key == "and" and i + 1 < len(doc) and doc[i + 1].norm_ in CLAUSE_STARTERS:
             break

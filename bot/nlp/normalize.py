@@ -53,6 +53,9 @@ class TriageNormalizer:
         self.surface_to_key: Dict[str, str] = dict(surface_to_key or {})
         self._table = None
         self._lemmas: set = set()
+        # English base words (spaCy's lemma index): words that never inflect, such as
+        # "important", are in no lemma table, and must not be "mended" into "impotent".
+        self.dictionary: set = set()
         self._cache: Dict[str, str] = {}
 
     def set_vocabulary(self, surface_to_key: Dict[str, str]) -> None:
@@ -69,9 +72,15 @@ class TriageNormalizer:
         return self._table
 
     def is_known_word(self, word: str) -> bool:
-        """Whether `word` is an English word form the lemma table knows."""
+        """Whether `word` is an English word form: a base word or an inflection of one."""
+        if word in self.dictionary:
+            return True
         table = self._lookups()
         return table is not None and (word in table or word in self._lemmas)
+
+    def set_dictionary(self, words: Iterable[str]) -> None:
+        self.dictionary = {w.lower() for w in words if w.isalpha()}
+        self._cache.clear()
 
     def __call__(self, doc: Doc) -> Doc:
         table = self._lookups()
@@ -111,9 +120,13 @@ class TriageNormalizer:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         srsly.write_json(path / "vocabulary.json", self.surface_to_key)
+        (path / "dictionary.txt").write_text("\n".join(sorted(self.dictionary)), encoding="utf-8")
 
     def from_disk(self, path, exclude: Iterable[str] = ()) -> "TriageNormalizer":
         self.set_vocabulary(srsly.read_json(Path(path) / "vocabulary.json"))
+        dictionary = Path(path) / "dictionary.txt"
+        if dictionary.exists():
+            self.set_dictionary(dictionary.read_text(encoding="utf-8").split())
         return self
 
 

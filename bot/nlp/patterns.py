@@ -29,6 +29,9 @@ class Entry:
     id: str
     phrases: Tuple[str, ...]
     source: str
+    # "norm" (dictionary form, typos mended) or "exact" (the lowercased word itself, for
+    # words whose dictionary form is another word: "left" -> "leave").
+    match: str = "norm"
 
 
 def load_entries(directory: Path) -> List[Entry]:
@@ -39,13 +42,16 @@ def load_entries(directory: Path) -> List[Entry]:
             continue
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         label = data.get("label")
+        match = data.get("match", "norm")
         if not isinstance(label, str) or not isinstance(data.get("entries"), list):
             raise PatternError(f"{path}: needs a 'label' and a list of 'entries'")
+        if match not in ("norm", "exact"):
+            raise PatternError(f"{path}: 'match' is 'norm' or 'exact', not {match!r}")
         for entry in data["entries"]:
             if not isinstance(entry, dict) or "id" not in entry or not entry.get("phrases"):
                 raise PatternError(f"{path}: every entry needs an 'id' and 'phrases': {entry!r}")
             entries.append(Entry(label, str(entry["id"]), tuple(map(str, entry["phrases"])),
-                                 str(path)))
+                                 str(path), match))
     if not entries:
         raise PatternError(f"no pattern files (*.yml) in {directory}")
     return entries
@@ -78,7 +84,7 @@ def expand(phrase: str) -> List[str]:
     return results
 
 
-def token_patterns(nlp, concrete: str) -> List[dict]:
+def token_patterns(nlp, concrete: str, match: str = "norm") -> List[dict]:
     """The spaCy token pattern of one concrete phrase, matching on normalized keys."""
     pattern: List[dict] = []
     for segment in re.split(r"(~)", concrete):
@@ -92,7 +98,8 @@ def token_patterns(nlp, concrete: str) -> List[dict]:
             continue
         for token in nlp(segment.strip()):
             if not token.is_space:
-                pattern.append({"NORM": token.norm_})
+                pattern.append({"NORM": token.norm_} if match == "norm"
+                               else {"LOWER": token.lower_})
     # A filler at either end would only widen the span: drop it.
     while pattern and "OP" in pattern[0]:
         pattern.pop(0)
@@ -109,7 +116,7 @@ def compile_patterns(nlp, entries: Sequence[Entry]) -> Tuple[List[dict], Dict[st
     for entry in entries:
         for phrase in entry.phrases:
             for concrete in expand(phrase):
-                tokens = token_patterns(nlp, concrete)
+                tokens = token_patterns(nlp, concrete, entry.match)
                 if not tokens:
                     continue
                 signature = (entry.label, entry.id, repr(tokens))

@@ -80,3 +80,26 @@ def test_phrase_syntax_expands_alternatives_and_optional_groups():
 def test_a_filler_never_carries_a_pattern_across_a_denial(nlp):
     assert "chest_pain" not in flags(nlp, "back pain, no chest pain, no fever, just sore")
     assert "chest_pain" in flags(nlp, "back pain, no chest pain, no fever, just sore", negated=True)
+
+
+def test_ordinary_words_are_never_mended_into_signs(nlp):
+    assert flags(nlp, "why is form so important on leg press") == set()
+
+
+def test_a_denial_ends_at_a_comma_before_something_else(nlp):
+    doc = nlp("no numbness, my lower back is sore")
+    assert [(e.text, e._.negated) for e in doc.ents if e.label_ == "body_part"] == [
+        ("lower back", False)]
+    assert "fever" in flags(nlp, "no fever, chills or weight loss", negated=True)
+
+
+def sides(nlp, text):
+    return [e.ent_id_ for e in nlp(text).ents if e.label_ == "side"]
+
+
+def test_sides_are_side_words_not_look_alikes(nlp):
+    assert sides(nlp, "pain in my left leg") == ["left"]
+    assert sides(nlp, "it hurts on the right side") == ["right"]
+    assert sides(nlp, "my right hip aches") == ["right"]
+    assert sides(nlp, "it started right after leg press") == []
+    assert sides(nlp, "should I leave it for a week") == []
