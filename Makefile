@@ -20,13 +20,14 @@ export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(NLP) \
                 $(wildcard bot/rasa_nlu/*.py)
 
-.PHONY: help install build-nlp train run shell test unit validate nlu-report lock clean
+.PHONY: help install build-nlp train migrate run shell test unit validate nlu-report lock clean
 
 help:
 	@echo "make run     start the bot (installs and trains when needed)"
 	@echo "make test    run every test (what CI runs)"
 	@echo "make shell   talk to the bot in the terminal"
 	@echo "make train   train the model if data or config changed"
+	@echo "make migrate apply database migrations"
 	@echo "make nlu-report  5-fold cross-validation and held-out NLU scores, with plots"
 	@echo "make clean   remove the venv, models, caches and build output"
 
@@ -59,10 +60,14 @@ $(MODEL): $(STAMP) $(TRAIN_INPUTS)
 	echo "==> trained in $$(( $$(date +%s) - start )) s"
 	@touch $@
 
-run: $(MODEL)
+migrate: $(STAMP)
+	@echo "==> applying database migrations (triage records)"
+	@source scripts/env.sh && $(PY) -m alembic upgrade head
+
+run: $(MODEL) migrate
 	@scripts/serve.sh
 
-shell: $(MODEL)
+shell: $(MODEL) migrate
 	@mkdir -p var && scripts/shell.sh
 
 validate: $(STAMP)

@@ -19,7 +19,7 @@ FORM = "triage_form"
 # answers them, and the form then asks its question again.
 INTERRUPTIONS = {
     "faq", "technique", "chitchat", "ask_warning_signs", "ask_alternatives", "ask_sources",
-    "bot_challenge", "ask_human", "start_over", "goodbye", "out_of_scope",
+    "bot_challenge", "ask_human", "start_over", "goodbye", "out_of_scope", "delete_my_data",
 }
 
 

@@ -20,6 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 MODEL = ROOT / "models" / "triage.tar.gz"
 EMERGENCY_NUMBER = "999"  # not the default, so tests see that the setting is used
+PSEUDONYM_SECRET = "test-secret-not-for-production"
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL",
+                                    "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 def free_port() -> int:
@@ -55,9 +58,79 @@ def server_env(**extra) -> dict:
     env = dict(os.environ)
     env.update({"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2",
                 "RASA_TELEMETRY_ENABLED": "false", "EMERGENCY_NUMBER": EMERGENCY_NUMBER,
-                "SQLALCHEMY_SILENCE_UBER_WARNING": "1"})
+                "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PSEUDONYM_SECRET": PSEUDONYM_SECRET})
     env.update(extra)
     return env
+
+
+def migrate(url: str, revision: str = "head", down: bool = False) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["url"] = url
+    config.attributes["configure_logger"] = False
+    (command.downgrade if down else command.upgrade)(config, revision)
+
+
+class PostgresDatabases:
+    """Fresh PostgreSQL databases for one test session, dropped at the end."""
+
+    def __init__(self, admin_url: str):
+        import sqlalchemy
+
+        self.admin = sqlalchemy.create_engine(admin_url, isolation_level="AUTOCOMMIT",
+                                              future=True)
+        self.created = []
+
+    def create(self) -> str:
+        import sqlalchemy
+
+        name = f"triage_test_{uuid.uuid4().hex[:12]}"
+        with self.admin.connect() as connection:
+            connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+        self.created.append(name)
+        return self.admin.url.set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        import sqlalchemy
+
+        with self.admin.connect() as connection:
+            for name in self.created:
+                connection.execute(sqlalchemy.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name"), {"name": name})
+                connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    databases = PostgresDatabases(POSTGRES_ADMIN_URL)
+    try:
+        yield databases
+    finally:
+        databases.drop_all()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """An empty, migrated database of each kind."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'triage.db'}"
+    else:
+        url = request.getfixturevalue("postgres").create()
+    migrate(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def tracker_db(tmp_path_factory) -> str:
+    """The database the session's servers share (SQLite), migrated."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'tracker.db'}"
+    migrate(url)
+    return url
 
 
 @pytest.fixture(scope="session")
@@ -66,12 +139,13 @@ def logs_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def action_server(logs_dir):
+def action_server(logs_dir, tracker_db):
     port = free_port()
     log = logs_dir / "actions.log"
     process = subprocess.Popen(
         [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
-        cwd=ROOT, env=server_env(), stdout=log.open("w"), stderr=subprocess.STDOUT)
+        cwd=ROOT, env=server_env(TRACKER_DB_URL=tracker_db), stdout=log.open("w"),
+        stderr=subprocess.STDOUT)
     try:
         wait_for(f"http://127.0.0.1:{port}/health", process, log)
         yield f"http://127.0.0.1:{port}/webhook"
@@ -80,29 +154,43 @@ def action_server(logs_dir):
 
 
 @pytest.fixture(scope="session")
-def endpoints_file(action_server, tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("endpoints")
-    path = folder / "endpoints.yml"
+def endpoints_file(action_server, tracker_db, tmp_path_factory) -> Path:
+    return write_endpoints(tmp_path_factory.mktemp("endpoints") / "endpoints.yml",
+                           action_server, tracker_db)
+
+
+def start_rasa(endpoints_file: Path, log: Path):
+    """A Rasa server on a free port with the trained model: (process, base URL)."""
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does)")
+    port = free_port()
+    process = subprocess.Popen(
+        [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--port", str(port),
+         "--endpoints", str(endpoints_file), "--credentials", str(ROOT / "credentials.yml"),
+         "--enable-api"],
+        cwd=ROOT, env=server_env(), stdout=log.open("a"), stderr=subprocess.STDOUT)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/status", process, log)
+    except Exception:
+        stop(process)
+        raise
+    return process, f"http://127.0.0.1:{port}"
+
+
+def write_endpoints(path: Path, action_url: str, tracker_url: str) -> Path:
     path.write_text(
-        f"action_endpoint:\n  url: {action_server}\n"
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {folder / 'tracker.db'}\n")
+        f"action_endpoint:\n  url: {action_url}\n"
+        f"tracker_store:\n  type: bot.tracker_store.ErasableSQLTrackerStore\n"
+        f"  dialect: {tracker_url.split(':')[0].split('+')[0]}\n  url: {tracker_url}\n"
+        f"  db: {tracker_url.rsplit('/', 1)[-1]}\n")
     return path
 
 
 @pytest.fixture(scope="session")
 def rasa_server(endpoints_file, logs_dir):
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does)")
-    port = free_port()
-    log = logs_dir / "rasa.log"
-    process = subprocess.Popen(
-        [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--port", str(port),
-         "--endpoints", str(endpoints_file), "--credentials", str(ROOT / "credentials.yml"),
-         "--enable-api"],
-        cwd=ROOT, env=server_env(), stdout=log.open("w"), stderr=subprocess.STDOUT)
+    process, url = start_rasa(endpoints_file, logs_dir / "rasa.log")
     try:
-        wait_for(f"http://127.0.0.1:{port}/status", process, log)
-        yield f"http://127.0.0.1:{port}"
+        yield url
     finally:
         stop(process)
 

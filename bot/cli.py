@@ -1,0 +1,207 @@
+"""Command line for staff: review triage cases and apply the retention policy.
+
+    python -m bot cases list|show|export|stats [filters]
+    python -m bot purge [--older-than 30d]
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import re
+import sys
+from datetime import datetime, timedelta, timezone
+from typing import Optional
+
+from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
+from tabulate import tabulate
+
+from bot import database, records, tracker_tables, triage
+
+DEFAULT_RETENTION = os.environ.get("RETENTION", "30d")
+
+
+class UsageError(ValueError):
+    """Bad input on the command line; the message says what is accepted."""
+
+
+def parse_date(text: str) -> datetime:
+    """YYYY-MM-DD (UTC midnight) or a full ISO time."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"not a date: {text!r} (use YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def parse_age(text: str) -> timedelta:
+    """'30d', '12h', '2w' or a number of days."""
+    match = re.fullmatch(r"\s*(\d{1,5})\s*([hdw]?)\s*", text or "")
+    if not match:
+        raise UsageError(f"not an age: {text!r} (use e.g. 30d, 12h, 2w)")
+    value, unit = int(match.group(1)), match.group(2) or "d"
+    return {"h": timedelta(hours=value), "d": timedelta(days=value),
+            "w": timedelta(weeks=value)}[unit]
+
+
+def _filters(args) -> dict:
+    since = parse_date(args.since) if args.since else None
+    until = parse_date(args.until) if args.until else None
+    if since and until and since >= until:
+        raise UsageError("--since must be before --until")
+    return {"since": since, "until": until, "channel": args.channel}
+
+
+def _short(record: records.TriageRecord) -> list:
+    return [record.id, records.as_utc(record.created_at).strftime("%Y-%m-%d %H:%M"),
+            record.disposition, record.rule, record.channel,
+            ", ".join(record.red_flags or []) or "-", record.conversation_key[:12]]
+
+
+def cmd_list(args, session) -> int:
+    rows = records.find(session, disposition=args.disposition, limit=args.limit,
+                        **_filters(args))
+    if not rows:
+        print("no cases match")
+        return 0
+    print(tabulate([_short(r) for r in rows],
+                   headers=["id", "time (UTC)", "disposition", "rule", "channel",
+                            "red flags", "conversation"]))
+    print(f"\n{len(rows)} case(s)")
+    return 0
+
+
+def cmd_show(args, session) -> int:
+    record = records.get(session, args.id)
+    if record is None:
+        print(f"no case with id {args.id}", file=sys.stderr)
+        return 1
+    print(tabulate([[k, ", ".join(v) if isinstance(v, list) else v]
+                    for k, v in record.as_dict().items()], tablefmt="plain"))
+    return 0
+
+
+def cmd_export(args, session) -> int:
+    rows = [r.as_dict() for r in records.find(session, disposition=args.disposition,
+                                              **_filters(args))]
+    if args.format == "json":
+        text = json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    else:
+        buffer = io.StringIO()
+        fields = ["id", "created_at", "disposition", "rule", "channel", "red_flags",
+                  "symptoms", "rules_version", "conversation_key"]
+        writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({**row, "red_flags": ";".join(row["red_flags"]),
+                             "symptoms": ";".join(row["symptoms"])})
+        text = buffer.getvalue()
+    if args.output in (None, "-"):
+        sys.stdout.write(text)
+    else:
+        with open(args.output, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        print(f"{len(rows)} case(s) written to {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_stats(args, session) -> int:
+    rows = records.counts_per_day(session, **_filters(args))
+    if not rows:
+        print("no cases match")
+        return 0
+    days = sorted({day for day, _, _ in rows})
+    table = {(day, level): n for day, level, n in rows}
+    body = [[day] + [table.get((day, level), 0) for level in reversed(triage.LADDER)]
+            + [sum(table.get((day, level), 0) for level in triage.LADDER)] for day in days]
+    totals = ["total"] + [sum(row[i] for row in body) for i in range(1, len(body[0]))]
+    print(tabulate(body + [totals], headers=["day"] + list(reversed(triage.LADDER)) + ["all"]))
+    return 0
+
+
+def cmd_purge(args, engine) -> int:
+    cutoff = datetime.now(timezone.utc) - parse_age(args.older_than)
+    with database.unit_of_work(engine) as session:
+        removed_records = records.purge_before(session, cutoff)
+    removed_events = tracker_tables.purge_before(engine, cutoff)
+    print(f"purged data older than {cutoff:%Y-%m-%d %H:%M} UTC: {removed_records} triage "
+          f"record(s), {removed_events} tracker event(s)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # --db is accepted before or after the command words.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS,
+                        help="database URL (default: RECORDS_DB_URL, TRACKER_DB_URL or "
+                             "sqlite:///var/tracker.db)")
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0],
+                                     parents=[common])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    cases = commands.add_parser("cases", help="review the triage records",
+                                description="Review the triage records (no free text).")
+    case_commands = cases.add_subparsers(dest="case_command", required=True)
+
+    def filters(sub, with_disposition=True):
+        sub.add_argument("--since", help="from this date (YYYY-MM-DD, UTC), inclusive")
+        sub.add_argument("--until", help="before this date (YYYY-MM-DD, UTC)")
+        sub.add_argument("--channel", help="only this channel (rest, socketio, telegram...)")
+        if with_disposition:
+            sub.add_argument("--disposition", choices=triage.LADDER)
+
+    listing = case_commands.add_parser("list", help="a table of cases", parents=[common])
+    filters(listing)
+    listing.add_argument("--limit", type=int, help="at most this many cases")
+    listing.set_defaults(handler=cmd_list)
+
+    show = case_commands.add_parser("show", help="one case in full", parents=[common])
+    show.add_argument("id", type=int)
+    show.set_defaults(handler=cmd_show)
+
+    export = case_commands.add_parser("export", help="cases as CSV or JSON", parents=[common])
+    filters(export)
+    export.add_argument("--format", choices=["csv", "json"], default="csv")
+    export.add_argument("--output", "-o", help="file to write (default: standard output)")
+    export.set_defaults(handler=cmd_export)
+
+    stats = case_commands.add_parser("stats", help="cases per day and disposition", parents=[common])
+    filters(stats, with_disposition=False)
+    stats.set_defaults(handler=cmd_stats)
+
+    purge = commands.add_parser("purge", help="delete old records and conversations",
+                                parents=[common],
+                                description="Delete triage records and tracker "
+                                            "conversations older than the given age.")
+    purge.add_argument("--older-than", default=DEFAULT_RETENTION,
+                       help=f"age such as 30d, 12h, 2w (default {DEFAULT_RETENTION}, "
+                            "from RETENTION)")
+    purge.set_defaults(handler=cmd_purge)
+    return parser
+
+
+def main(argv: Optional[list] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        engine = database.make_engine(getattr(args, "db", None))
+        if args.command == "purge":
+            return cmd_purge(args, engine)
+        with database.unit_of_work(engine) as session:
+            return args.handler(args, session)
+    except UsageError as error:
+        parser.error(str(error))
+    except database.DatabaseConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except (OperationalError, ProgrammingError) as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+        print(f"error: cannot use the database ({reason}). Is it running, and migrated "
+              f"(make migrate)?", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as error:
+        print(f"error: database error: {type(error).__name__}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,57 @@
+"""The project's own database: an engine built from configuration, and a unit of work.
+
+Nothing here runs at import time: callers build the engine when they need it, so importing
+the package never opens a connection or creates a file. SQLAlchemy 1.4 (Rasa's pin) is used in
+the 2.0 style (`future=True`, `select()`), so the code ports to 2.0 as it is.
+"""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Optional
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session
+
+DEFAULT_URL = "sqlite:///var/tracker.db"
+
+
+class DatabaseConfigError(ValueError):
+    """A database URL that cannot work; the message says which setting to fix."""
+
+
+def database_url(environ=os.environ) -> str:
+    """RECORDS_DB_URL, else the tracker store's TRACKER_DB_URL: by default one database."""
+    return environ.get("RECORDS_DB_URL") or environ.get("TRACKER_DB_URL") or DEFAULT_URL
+
+
+def make_engine(url: Optional[str] = None) -> Engine:
+    url = url or database_url()
+    try:
+        parsed = make_url(url)
+    except ArgumentError as error:
+        raise DatabaseConfigError(f"not a database URL: {url!r} ({error})") from None
+    options = {"future": True, "pool_pre_ping": True}
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # Rasa's server and the action server are separate processes on one file.
+        options["connect_args"] = {"timeout": 15}
+    return create_engine(parsed, **options)
+
+
+@contextmanager
+def unit_of_work(engine: Engine) -> Iterator[Session]:
+    """One transaction: commit on success, roll back on any error, always close."""
+    session = Session(engine, future=True)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
