@@ -13,6 +13,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
 from bot import triage
+from bot.case_log import CaseLog
+
+CASE_LOG = CaseLog()
 
 # What follows the disposition itself, by level (response names; the texts are in the domain).
 FOLLOW_UP = {
@@ -70,10 +73,15 @@ class ActionGiveDisposition(Action):
             json_message={"disposition": level,
                           "emergency_number": tracker.get_slot(slots.EMERGENCY_NUMBER)},
         )
-        follow_up = list(FOLLOW_UP[level])
-        if level == triage.SELF_CARE and "sciatica_one_leg" in outcome.reasons:
-            follow_up.insert(0, "utter_reason_sciatica_one_leg")
-        for response in follow_up:
+        for response in FOLLOW_UP[level]:
             if response not in said:
                 dispatcher.utter_message(response=response)
-        return [SlotSet(slots.DISPOSITION, level), SlotSet(slots.TRIAGE_RULE, outcome.rule)]
+        CASE_LOG.record(sender_id=tracker.sender_id, turn=slots.turn_id(tracker),
+                        channel=tracker.get_latest_input_channel(), outcome=outcome,
+                        flags=slots.flags(tracker),
+                        symptoms=tracker.get_slot(slots.SYMPTOMS) or [])
+        # The answers belong to this check: a later "it still hurts" starts a new one (the
+        # level and the red flags stay, so it can only end as high or higher).
+        cleared = [SlotSet(q, None) for q in triage.QUESTION_IDS]
+        return [SlotSet(slots.DISPOSITION, level), SlotSet(slots.TRIAGE_RULE, outcome.rule)] \
+            + cleared

@@ -7,8 +7,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import slots
 from actions.slots import EMERGENCY_NUMBER
 from bot import settings
+
+CARRIED_OVER = (slots.DISPOSITION, slots.TRIAGE_RULE, slots.FLAGS, slots.SYMPTOMS)
 
 
 class ActionSessionStart(Action):
@@ -18,10 +21,12 @@ class ActionSessionStart(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         events: List[EventType] = [SessionStarted()]
-        # Carry every slot over: a disposition or a red flag from an earlier session of the
-        # same conversation must never be forgotten (a level is never lowered).
-        for name, value in tracker.current_slot_values().items():
-            if value is not None and name != "requested_slot":
+        # A disposition or a red flag from an earlier session of the same conversation is never
+        # forgotten (a level is never lowered); the answers of an unfinished check are, since
+        # an old "no" to an emergency question says nothing about today.
+        for name in CARRIED_OVER:
+            value = tracker.get_slot(name)
+            if value is not None:
                 events.append(SlotSet(name, value))
         events.append(SlotSet(EMERGENCY_NUMBER, settings.emergency_number()))
         events.append(ActionExecuted("action_listen"))

@@ -44,3 +44,11 @@ def reported_symptoms(tracker: Tracker) -> List[str]:
             if entity.get("value") not in found:
                 found.append(entity.get("value"))
     return found
+
+
+def turn_id(tracker: Tracker) -> str:
+    """An id of the latest user turn (its timestamp): the same when an action is retried."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return repr(event.get("timestamp"))
+    return "start"

@@ -57,33 +57,53 @@ def interpret(
     return value
 
 
+# Ways of saying "I don't know". Doubt is checked first and never counts as "no".
+_DOUBT = re.compile(
+    r"\b(not (?:\S+ ){0,2}sure|unsure|dunno|do(?:n'?t| not) (?:\w+ )?know|maybe|possibly|"
+    r"perhaps|idk|no idea|no clue|not a clue|not (?:\w+ )?certain|uncertain|unclear|"
+    r"might|could be|can'?t (?:say|tell|remember)|cannot (?:say|tell|remember)|hard to (?:say|tell)|"
+    r"not that i know|no one (?:has )?checked)\b")
+# A hedged answer with no explicit "no" ("a little", "kind of") is a yes to a screen.
+_HEDGE = re.compile(r"\b(kind of|kinda|sort of|a bit|a little|slightly|sometimes|occasionally|"
+                    r"on and off)\b")
+_YES = {"yes", "yeah", "yep", "yup", "ya", "yea", "aye", "definitely", "afraid"}
+_NO = {"no", "nope", "nah", "none", "never", "neither", "nothing", "negative"}
+
+
 def _yes_no(intent: Optional[str], text: str) -> Optional[str]:
-    # Doubt first, whatever the classifier says: "no idea" must never count as "no".
-    if re.search(r"\b(not sure|unsure|dunno|don'?t know|maybe|possibly|idk|no idea|"
-                 r"not certain|can'?t tell|hard to say)\b", text):
+    # Doubt first, whatever the classifier says: "no idea" must never count as "no", and a
+    # hedged yes ("a bit", "kind of") is a yes to a red-flag screen, which "unsure" also is.
+    if _DOUBT.search(text):
         return triage.UNSURE
-    if intent in _YES_NO_INTENTS:
+    words = set(re.findall(r"[a-z']+", text))
+    said_yes, said_no = bool(words & _YES), bool(words & _NO)
+    if said_yes and said_no:
+        return triage.UNSURE  # "no... well yes a bit": both is not a no
+    if intent in _YES_NO_INTENTS and not (intent == "deny" and said_yes) and not (
+            intent == "affirm" and said_no):
         return _YES_NO_INTENTS[intent]
-    words = re.findall(r"[a-z']+", text)
-    yes = {"yes", "yeah", "yep", "yup", "ya", "yea", "aye", "definitely", "afraid so"}
-    no = {"no", "nope", "nah", "none", "never", "neither", "nothing", "negative"}
-    # The first yes or no word decides ("ok no fever", "well yes a bit").
-    for word in words:
-        if word in yes:
-            return triage.YES
-        if word in no:
-            return triage.NO
+    if said_yes:
+        return triage.YES
+    if said_no:
+        return triage.NO
+    if _HEDGE.search(text):
+        return triage.YES
     return None
 
 
 def read_severity(text: str) -> Optional[str]:
-    score = re.search(r"\b(10|[0-9])\s*(?:/|out of|outta)\s*10\b", text)
-    if score is None:
-        score = re.fullmatch(r"(?:about |around |maybe |like |like a |probably |prob )?"
-                             r"(10|[0-9])(?:\s*ish)?[.!]?", text)
-    if score:
-        value = int(score.group(1))
+    scores = [float(n) for n in re.findall(
+        r"\b(10|[0-9](?:\.[0-9])?)\s*(?:/|out of|outta)\s*10\b", text)]
+    if not scores:
+        bare = re.fullmatch(r"(?:about |around |maybe |like |like a |probably |prob |i'?d say |"
+                            r"it'?s a |about a |a solid |solid )?(10|[0-9](?:\.[0-9])?)"
+                            r"(?:\s*ish)?[.!]?", text)
+        scores = [float(bare.group(1))] if bare else []
+    if scores:
+        value = max(scores)  # "5/10, 8/10 at worst" is an 8
         return "severe" if value >= 7 else "moderate" if value >= 4 else "mild"
+    if re.search(r"\bnot (?:that |too |very )?(?:severe|bad)\b", text):
+        return "mild"
     if re.search(r"\b(severe|excruciating|unbearable|agony|agonis|agoniz|worst|killing|"
                  r"can'?t (?:move|walk|stand|get up|sleep|work)|really bad|very bad|"
                  r"extreme|terrible|horrible|awful)", text):
@@ -98,6 +118,8 @@ def read_severity(text: str) -> Optional[str]:
 
 
 def read_trend(text: str) -> Optional[str]:
+    if re.search(r"\b(not|no|isn'?t|hasn'?t|never)\b[a-z ]{0,12}\b(worse|worsening)\b", text):
+        return "same"  # "not getting worse", "no better no worse"
     if re.search(r"\b(worse|worsening|getting bad|spreading|more painful)\b", text):
         return "worse"
     if re.search(r"\b(not|isn'?t|hasn'?t|no)\b[a-z ]{0,12}\b(better|improving|easing)\b", text):
@@ -124,48 +146,59 @@ def read_duration(text: str) -> Optional[str]:
 
 
 def duration_days(text: str) -> Optional[float]:
-    """Days since the start that a phrase such as "3 weeks", "since yesterday" states."""
+    """Days since the start that a phrase such as "3 weeks", "since yesterday" states.
+
+    When a message names several spans ("3 weeks ago, worse since yesterday"), the longest
+    is the time since it started.
+    """
+    spans = []
+    for match in re.finditer(
+            r"\b(more than |over |at least |longer than |nearly |almost )?"
+            r"(\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+            r"twelve|fifteen|twenty|couple|few|several)\s*(?:of\s+)?(?:more\s+)?"
+            r"(hours?|hrs?|days?|nights?|weeks?|wks?|fortnights?|months?|mos?|years?|yrs?)\b",
+            text):
+        more, raw, unit = match.groups()
+        count = float(raw) if raw[0].isdigit() else _WORD_NUMBERS[raw]
+        days = count * _UNIT_DAYS[unit.rstrip("s") if unit != "mos" else "mo"]
+        spans.append(days + (1 if more and more.strip() in ("more than", "over", "at least",
+                                                            "longer than") else 0))
+    if re.search(r"\b(last month|since last month)\b", text):
+        spans.append(30)
+    if re.search(r"\b(last week|since last week)\b", text):
+        spans.append(7)
     if re.search(r"\b(today|this morning|tonight|last night|yesterday|an hour|"
                  r"few hours|since (?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)\b", text):
-        return 1
-    if re.search(r"\b(last week|since last week)\b", text):
-        return 7
-    if re.search(r"\b(last month|since last month)\b", text):
-        return 30
-    match = re.search(
-        r"\b(\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
-        r"twelve|fifteen|twenty|couple|few|several)\s*(?:of\s+)?(?:more\s+)?"
-        r"(hours?|hrs?|days?|nights?|weeks?|wks?|fortnights?|months?|mos?|years?|yrs?)\b",
-        text,
-    )
-    if match is None:
-        return None
-    raw, unit = match.groups()
-    count = float(raw) if raw[0].isdigit() else _WORD_NUMBERS[raw]
-    return count * _UNIT_DAYS[unit.rstrip("s") if unit not in ("mos",) else "mo"]
+        spans.append(1)
+    return max(spans) if spans else None
 
 
 def read_spread(text: str) -> Optional[str]:
-    if re.search(r"\bboth\b|\beach leg\b|\bboth sides\b", text):
-        return "both_legs"
+    legs_fine = re.search(r"\b(legs|feet) (?:are|feel|seem)\s+(?:\w+ )?(fine|ok|okay|alright|"
+                          r"normal|good)\b", text)
+    if re.search(r"\bboth\b|\beach leg\b|\bboth sides\b", text) or (
+            re.search(r"\b(legs|feet)\b", text) and not legs_fine) or (
+            re.search(r"\bleft\b", text) and re.search(r"\bright\b", text)):
+        return "both_legs"  # before any "no": "nope, but my feet are numb" is both legs
+    if _DOUBT.search(text) and not re.search(r"\b(leg|thigh|calf|foot|knee|sciatica)\b", text):
+        return None  # ask again rather than guess "nowhere"
     if re.search(r"\b(left|right|one)\b.*\b(leg|thigh|calf|foot|side|buttock|bum|hip)", text) or \
             re.search(r"\bsciatica\b", text):
+        return "one_leg"
+    if re.search(r"\b(leg|thigh|calf|shin|foot|toes?|ankle|knee|hamstring)\b", text):
         return "one_leg"
     if re.search(r"\b(no|nope|nah|none|nowhere|just my back|only my back|only in my back|stays|"
                  r"doesn'?t|does not|not|fine)\b", text):
         return "none"
-    if re.search(r"\b(legs|feet)\b", text):
-        return "both_legs"
-    if re.search(r"\b(leg|thigh|calf|shin|foot|toes?|ankle|knee|hamstring)\b", text):
-        return "one_leg"
     if re.search(r"\b(just|only)\b.*\bback\b|\bbutt|\bbum\b|\bglute", text):
         return "none"
     return None
 
 
 def read_aggravators(text: str) -> Optional[str]:
-    if re.search(r"\b(nothing helps|doesn'?t ease|does not ease|won'?t ease|even (?:when|at|with) "
-                 r"rest|even resting|all the time|constant)", text):
+    if re.search(r"\b(nothing (?:helps|eases)|doesn'?t ease|does not ease|won'?t ease|"
+                 r"even (?:when|at|with) rest|even resting|all the time|constant|wakes? me)",
+                 text):
         return "rest_night"
     if re.search(r"\b(at night|night|resting|lying|in bed)\b", text) and not re.search(
             r"\b(better|eases|easier|helps)\b", text):
@@ -182,27 +215,39 @@ def read_aggravators(text: str) -> Optional[str]:
     return None
 
 
+_AGE_WORDS = {"eighteen": 18, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+              "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+
+
 def read_age_band(text: str) -> Optional[str]:
     if re.search(r"\b(under 18|teen|teenager|minor|in school)\b", text):
         return "under_18"
-    if re.search(r"\b(over 70|70\+|seventies|eighties|nineties|pensioner)\b", text):
+    if re.search(r"\b(over 70|70\+|seventies|eighties|nineties|pensioner|[7-9]0s)\b", text):
         return "70_plus"
-    if re.search(r"\b(over 50|over 60|fifties|sixties|50\+)\b", text):
+    if re.search(r"\b(over 50|over 60|fifties|sixties|50\+|[56]0s)\b", text):
         return "50_69"
-    if re.search(r"\b(twenties|thirties|forties|20s|30s|40s)\b", text):
+    if re.search(r"\b(twenties|thirties|forties|[234]0s)\b", text):
         return "18_49"
-    match = re.search(r"\b(\d{1,3})\b", text)
-    if match:
-        age = int(match.group(1))
-        if age < 5 or age > 120:
-            return None
-        if age < 18:
-            return "under_18"
-        if age < 50:
-            return "18_49"
-        if age < 70:
-            return "50_69"
-        return "70_plus"
+    # A number said as an age wins ("trained for 10 years, I'm 72"); numbers of days, weeks
+    # or years of something else are not ages.
+    stated = re.search(r"\b(?:i'?m|i am|aged?|age is)\s+(\d{1,3})\b", text)
+    numbers = [int(stated.group(1))] if stated else [
+        int(n) for n in re.findall(
+            r"\b(\d{1,3})\b(?!\s*(?:/|x|times|days?|weeks?|months?|years? of|yrs? of|"
+            r"kg|lbs?|reps?|sets?|hours?|mins?))", text)]
+    if not numbers:
+        word = re.search(r"\b(eighteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)\b",
+                         text)
+        numbers = [_AGE_WORDS[word.group(1)]] if word else []
+    for age in numbers:
+        if 5 <= age <= 120:
+            if age < 18:
+                return "under_18"
+            if age < 50:
+                return "18_49"
+            if age < 70:
+                return "50_69"
+            return "70_plus"
     return None
 
 

@@ -44,7 +44,7 @@ def main() -> int:
             "form slots": validator.verify_form_slots(),
             "slot mappings": validator.verify_slot_mappings(),
             "nlu": validator.verify_nlu(ignore_warnings=True),
-            "story structure": validator.verify_story_structure(ignore_warnings=True),
+            "story structure": validator.verify_story_structure(ignore_warnings=False),
         }
         validator.warn_if_config_mandatory_keys_are_not_set()
 

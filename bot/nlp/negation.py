@@ -14,7 +14,8 @@ PRE_CUES = {"no", "not", "never", "without", "none", "deny", "nor", "neither", "
             "nope", "nah", "zero", "negative"}
 # A cue followed by one of these is an expression of doubt, not a denial.
 PSEUDO_FOLLOWERS = {"sure", "certain", "know", "idea", "tell", "only", "just", "better",
-                    "change", "improve", "improving", "think", "remember", "yet", "sure."}
+                    "change", "improve", "improving", "think", "remember", "yet", "mind",
+                    "matter", "doubt"}
 SCOPE_END = {"but", "however", "although", "though", "except", "yet", "still", "apart",
              "besides", "whereas", "while", ".", ";", "!", "?", "because", "cause", "just",
              "only", "mainly", "mostly", "otherwise", "instead"}

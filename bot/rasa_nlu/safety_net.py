@@ -25,12 +25,20 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.rasa_nlu.entities import NEGATED_ROLE
 
 RED_FLAG_INTENT = "report_red_flag"
+SYMPTOM_INTENT = "report_symptom"
+# A message read as a detail, or not confidently read at all, that names a symptom.
+REPORT_IF_SYMPTOM = ("inform", "nlu_fallback")
 RED_FLAG_ENTITY = "red_flag"
 INTENT_RANKING = "intent_ranking"
 
 
 def has_red_flag(entities: List[Dict[Text, Any]]) -> bool:
     return any(e.get("entity") == RED_FLAG_ENTITY and e.get("role") != NEGATED_ROLE
+               for e in entities or [])
+
+
+def has_symptom(entities: List[Dict[Text, Any]]) -> bool:
+    return any(e.get("entity") == "symptom" and e.get("role") != NEGATED_ROLE
                for e in entities or [])
 
 
@@ -55,6 +63,7 @@ class RedFlagSafetyNet(GraphComponent):
             if not has_red_flag(message.get(ENTITIES)):
                 if only_negated_red_flags(message.get(ENTITIES)):
                     self._demote(message)
+                self._detail_with_symptom_is_a_report(message)
                 continue
             previous = message.get(INTENT) or {}
             if previous.get(INTENT_NAME_KEY) == RED_FLAG_INTENT:
@@ -76,3 +85,19 @@ class RedFlagSafetyNet(GraphComponent):
         if ranking:
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING, ranking, add_to_output=True)
+
+    @staticmethod
+    def _detail_with_symptom_is_a_report(message: Message) -> None:
+        """"my back hurts a bit" read as a detail, or too close to call, would get "I haven't
+        asked you anything" or "I didn't understand"; a message that names a symptom is a
+        symptom report, and the triage starts (inside the form it is read the same way)."""
+        intent = message.get(INTENT) or {}
+        if (intent.get(INTENT_NAME_KEY) in REPORT_IF_SYMPTOM
+                and has_symptom(message.get(ENTITIES))
+                and not any(e.get("entity") == "input_issue" for e in message.get(ENTITIES) or [])):
+            report = {INTENT_NAME_KEY: SYMPTOM_INTENT,
+                      PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY, 1.0)}
+            ranking = [r for r in message.get(INTENT_RANKING) or []
+                       if r.get(INTENT_NAME_KEY) != SYMPTOM_INTENT]
+            message.set(INTENT, report, add_to_output=True)
+            message.set(INTENT_RANKING, [report] + ranking, add_to_output=True)

@@ -65,3 +65,41 @@ def test_a_negated_entity_is_ignored():
 ])
 def test_answers_reported_by_review(question, intent, text, expected):
     assert interpret(question, intent, [], text) == expected
+
+
+@pytest.mark.parametrize("intent,text", [
+    ("deny", "I do not know"), ("deny", "not really sure"), ("deny", "not 100% sure"),
+    ("deny", "no clue"), ("deny", "could be"), ("deny", "can't remember"),
+    ("inform", "no... well yes a bit"), ("deny", "no, although yes sometimes"),
+])
+def test_doubt_and_mixed_answers_to_a_screen_are_never_no(intent, text):
+    assert interpret("em_legs", intent, [], text) == "unsure"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("nope, but my feet are numb", "both_legs"),
+    ("not really, my legs are a bit tingly", "both_legs"),
+    ("right leg, and now the left one too", "both_legs"),
+    ("not sure", None), ("no idea", None),
+    ("no, my legs are fine", "none"),
+])
+def test_spread_answers_that_mention_both_legs(text, expected):
+    assert interpret("spread", "inform", [], text) == expected
+
+
+@pytest.mark.parametrize("question,text,expected", [
+    ("age_band", "I've trained for 10 years and I'm 72", "70_plus"),
+    ("age_band", "3 days a week, I'm 75", "70_plus"),
+    ("age_band", "in my 50s", "50_69"),
+    ("age_band", "fifty", "50_69"),
+    ("duration", "more than 6 weeks", "over_6_weeks"),
+    ("duration", "started 3 weeks ago but worse since yesterday", "2_6_weeks"),
+    ("duration", "hurt it 2 months ago, flared today", "over_6_weeks"),
+    ("severity", "7.5/10", "severe"), ("severity", "5/10, 8/10 at worst", "severe"),
+    ("severity", "i'd say 8", "severe"), ("severity", "not severe", "mild"),
+    ("trend", "it's not getting worse", "same"), ("trend", "no better no worse", "same"),
+    ("aggravators", "no, but nothing eases it", "rest_night"),
+    ("aggravators", "it wakes me up", "rest_night"),
+])
+def test_answers_from_the_code_review(question, text, expected):
+    assert interpret(question, "inform", [], text) == expected
