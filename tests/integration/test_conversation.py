@@ -129,6 +129,7 @@ BAD_INPUT = {
     "spanish": "hola me duele la espalda desde ayer", "10k_x": "x" * 10_000,
     "10k_words": "my back " * 1250, "markup": "<script>alert('x')</script>",
     "sql": "'; DROP TABLE events; --",
+    "odd_unicode": "back \u202e\u200b\x00 pain é 𝔘 \ud7ff",
 }
 
 

@@ -1,0 +1,70 @@
+"""Where the time of one message goes in the NLU pipeline: mean ms per component.
+
+    .venv/bin/python scripts/profile_nlu.py [--model models/triage.tar.gz] [--n 200]
+
+Wraps each component's `process` with a timer, then parses held-out test messages in-process
+(no HTTP), so the figures are the cost of the pipeline itself.
+"""
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=str(ROOT / "models" / "triage.tar.gz"))
+    parser.add_argument("--n", type=int, default=200, help="messages to parse")
+    args = parser.parse_args()
+
+    from rasa.core.agent import Agent
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    agent = Agent.load(args.model)
+    timings = defaultdict(float)
+    nodes = agent.processor.model_metadata.predict_schema.nodes
+    patched = set()
+    for node in nodes.values():
+        cls = node.uses
+        if node.fn != "process" or cls in patched:
+            continue
+        patched.add(cls)
+        original = cls.process
+
+        def timed(self, *a, __original=original, __name=cls.__name__, **k):
+            start = time.perf_counter()
+            try:
+                return __original(self, *a, **k)
+            finally:
+                timings[__name] += time.perf_counter() - start
+        cls.process = timed
+
+    texts = [e.get("text") for e in load_data(str(ROOT / "tests/nlu/test_nlu.yml")).training_examples]
+    texts = (texts * (args.n // len(texts) + 1))[:args.n]
+
+    async def run():
+        for text in texts[:5]:
+            await agent.parse_message(text)  # warm-up
+        timings.clear()
+        start = time.perf_counter()
+        for text in texts:
+            await agent.parse_message(text)
+        return time.perf_counter() - start
+
+    total = asyncio.run(run())
+    result = {"messages": len(texts), "total_ms_per_message": round(1000 * total / len(texts), 2),
+              "components_ms_per_message": {name: round(1000 * t / len(texts), 3)
+                                            for name, t in sorted(timings.items(),
+                                                                  key=lambda kv: -kv[1])}}
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
