@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
+# Library deprecation notices at start-up say nothing to someone running the bot.
+export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore::DeprecationWarning}"
 RASA=.venv/bin/rasa
 MODEL=${MODEL:-models/triage.tar.gz}
 

@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
+# Library deprecation notices at start-up say nothing to someone running the bot.
+export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore::DeprecationWarning}"
 [ -f models/triage.tar.gz ] || { echo "error: no trained model (run: make train)" >&2; exit 1; }
 up() { .venv/bin/python -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" "$1" 2>/dev/null; }
 health="http://127.0.0.1:${ACTION_PORT}/health"

@@ -10,15 +10,13 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text, Type
 
 import bot.nlp  # noqa: F401  (registers our spaCy components before SpacyNLP loads them)
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import SPACY_DOCS
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from bot.rasa_nlu.stateless import StatelessComponent
 
 NEGATED_ROLE = "negated"
 # Entities whose value is the text itself (the triage reads it), not a pattern id.
@@ -44,19 +42,11 @@ def entities_from_doc(doc) -> List[Dict[Text, Any]]:
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False, model_from="SpacyNLP"
 )
-class TriageEntityExtractor(GraphComponent, EntityExtractorMixin):
+class TriageEntityExtractor(StatelessComponent, EntityExtractorMixin):
     @classmethod
     def required_components(cls) -> List[Type]:
         return [SpacyNLP]
 
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return {}
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> GraphComponent:
-        return cls()
 
     def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:
         for message in messages:

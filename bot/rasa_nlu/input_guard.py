@@ -5,19 +5,17 @@ emoji; a confident wrong intent is how a bot gives a wrong medical answer. This 
 sends such messages to `nlu_fallback` and adds an `input_issue` entity saying why, so the
 reply can be specific. It runs before the red-flag safety net, which still wins.
 """
-from typing import Any, Dict, List, Text
+from typing import List
 
 import bot.nlp  # noqa: F401
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.utils.spacy_utils import SpacyModel
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from bot.input_checks import input_issue
+from bot.rasa_nlu.stateless import StatelessComponent
 
 FALLBACK_INTENT = "nlu_fallback"
 ISSUE_ENTITY = "input_issue"
@@ -37,18 +35,10 @@ def english_test(nlp):
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False, model_from="SpacyNLP"
 )
-class InputGuard(GraphComponent):
+class InputGuard(StatelessComponent):
     def __init__(self) -> None:
         self._is_english = None
 
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return {}
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> GraphComponent:
-        return cls()
 
     def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:
         if self._is_english is None:

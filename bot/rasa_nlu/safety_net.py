@@ -15,14 +15,12 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.rasa_nlu.entities import NEGATED_ROLE
+from bot.rasa_nlu.stateless import StatelessComponent
 
 RED_FLAG_INTENT = "report_red_flag"
 SYMPTOM_INTENT = "report_symptom"
@@ -48,15 +46,7 @@ def only_negated_red_flags(entities: List[Dict[Text, Any]]) -> bool:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class RedFlagSafetyNet(GraphComponent):
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return {}
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> GraphComponent:
-        return cls()
+class RedFlagSafetyNet(StatelessComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

@@ -1,6 +1,5 @@
 """Conversations and records in the database: records per disposition, erasure on request,
 and a conversation that survives a restart of the Rasa server (SQLite and PostgreSQL)."""
-import pytest
 import sqlalchemy as sa
 
 from bot import database, pseudonym, records
