@@ -81,8 +81,8 @@ test: $(MODEL) validate
 	$(PY) -m pytest tests -q
 
 nlu-report: $(MODEL)
-	@echo "==> 5-fold cross-validation of the NLU on data/nlu (trains 5 times: about 8 minutes)"
-	$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 \
+	@echo "==> 5-fold cross-validation of the NLU on data/ (nlu and responses) (trains 5 times: about 8 minutes)"
+	$(RASA) test nlu --nlu data --config config.yml --cross-validation --folds 5 \
 	  --out results/nlu-cv
 	@echo "==> held-out test set"
 	$(RASA) test nlu --nlu tests/nlu/test_nlu.yml --model $(MODEL) --out results/nlu --successes

@@ -5,10 +5,11 @@ flag that is not negated, the intent becomes `report_red_flag` with full confide
 the classifier (or the low-confidence fallback) said. The dialogue then routes every such
 message into the triage, which jumps to the flag's level.
 
-The other way round, when the classifier says `report_red_flag` but every red-flag mention the
-patterns found is negated ("no fever, just sore"), the classifier has reacted to the words of
-a sign the person has just denied: the next intent in its ranking is taken instead. A
-`report_red_flag` with no mention found at all is left alone: it may be a phrasing the
+The other way round, the classifier's `report_red_flag` is only kept when the message is
+about the body at all. When every red-flag mention the patterns found is negated ("no fever,
+just sore"), or the message names no symptom, body part or sign whatsoever ("find me cheap
+train tickets"), the next intent in the classifier's ranking is taken instead. A
+`report_red_flag` about the body with no pattern match is kept: it may be a phrasing the
 patterns miss, and it only starts the triage questions, which ask about every sign.
 """
 from __future__ import annotations
@@ -27,6 +28,7 @@ SYMPTOM_INTENT = "report_symptom"
 # A message read as a detail, or not confidently read at all, that names a symptom.
 REPORT_IF_SYMPTOM = ("inform", "nlu_fallback")
 RED_FLAG_ENTITY = "red_flag"
+BODY_ENTITIES = {"red_flag", "risk_factor", "symptom", "body_part", "severity"}
 INTENT_RANKING = "intent_ranking"
 
 
@@ -45,13 +47,18 @@ def only_negated_red_flags(entities: List[Dict[Text, Any]]) -> bool:
     return bool(mentions) and all(e.get("role") == NEGATED_ROLE for e in mentions)
 
 
+def says_nothing_about_the_body(entities: List[Dict[Text, Any]]) -> bool:
+    return not any(e.get("entity") in BODY_ENTITIES for e in entities or [])
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class RedFlagSafetyNet(StatelessComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             if not has_red_flag(message.get(ENTITIES)):
-                if only_negated_red_flags(message.get(ENTITIES)):
+                entities = message.get(ENTITIES)
+                if only_negated_red_flags(entities) or says_nothing_about_the_body(entities):
                     self._demote(message)
                 self._detail_with_symptom_is_a_report(message)
                 continue
