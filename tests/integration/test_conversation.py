@@ -3,6 +3,11 @@ import pytest
 
 NO = "/deny"
 CLEAR_SCREENS = [NO] * 7  # the seven emergency and urgent screening questions
+# Every question answered with its mildest button: a self-care outcome on its own.
+MILDEST_ANSWERS = CLEAR_SCREENS + [
+    '/inform{"severity":"mild"}', '/inform{"trend":"better"}',
+    '/inform{"duration":"under_1_week"}', '/inform{"spread":"none"}',
+    '/inform{"aggravator":"movement"}', '/inform{"age_band":"18_49"}']
 
 
 def texts(messages):
@@ -36,10 +41,7 @@ def test_a_symptom_starts_with_the_emergency_questions_and_buttons(chat):
 
 def test_full_triage_with_buttons_ends_in_self_care_with_safety_net(chat):
     chat.send("I tweaked my back on the leg press")
-    messages = answer_all(chat, CLEAR_SCREENS + [
-        '/inform{"severity":"mild"}', '/inform{"trend":"better"}',
-        '/inform{"duration":"under_1_week"}', '/inform{"spread":"none"}',
-        '/inform{"aggravator":"movement"}', '/inform{"age_band":"18_49"}'])
+    messages = answer_all(chat, MILDEST_ANSWERS)
     assert disposition_of(messages) == "self_care"
     reply = texts(messages).lower()
     assert "wall sit" in reply and "glute bridge" in reply  # the safer alternatives
@@ -105,19 +107,13 @@ def test_a_level_is_never_lowered_even_after_starting_over(chat):
     chat.send("start over")
     chat.send("my back hurts a bit")
     # A clean check this time: every answer is the mildest one.
-    messages = answer_all(chat, CLEAR_SCREENS + [
-        '/inform{"severity":"mild"}', '/inform{"trend":"better"}',
-        '/inform{"duration":"under_1_week"}', '/inform{"spread":"none"}',
-        '/inform{"aggravator":"movement"}', '/inform{"age_band":"18_49"}'])
+    messages = answer_all(chat, MILDEST_ANSWERS)
     assert disposition_of(messages) == "emergency"
 
 
 def test_a_finished_check_starts_afresh_when_the_person_comes_back(chat):
     chat.send("my back hurts after leg press")
-    answer_all(chat, CLEAR_SCREENS + [
-        '/inform{"severity":"mild"}', '/inform{"trend":"better"}',
-        '/inform{"duration":"under_1_week"}', '/inform{"spread":"none"}',
-        '/inform{"aggravator":"movement"}', '/inform{"age_band":"18_49"}'])
+    answer_all(chat, MILDEST_ANSWERS)
     assert chat.slot("disposition") == "self_care"
     chat.send("my back still hurts")
     # The old answers are not reused: the emergency questions are asked again.
