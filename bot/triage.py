@@ -51,7 +51,6 @@ FLAG_LEVEL = {
     **{flag: URGENT for flag in URGENT_FLAGS},
     **{flag: SEE_DOCTOR for flag in SEE_DOCTOR_FLAGS},
 }
-RED_FLAGS = EMERGENCY_FLAGS + URGENT_FLAGS
 
 YES, NO, UNSURE = "yes", "no", "unsure"
 
@@ -228,11 +227,6 @@ def remaining_questions(
     if decided_early(answers, flags):
         return ()
     return tuple(q for q in QUESTION_IDS if answers.get(q) is None)
-
-
-def is_valid_answer(question_id: str, value: Optional[str]) -> bool:
-    question = QUESTION_BY_ID.get(question_id)
-    return question is not None and value in question.answers
 
 
 def _unique(items: Iterable[str]) -> Tuple[str, ...]:

@@ -4,5 +4,3 @@ Importing this package registers the custom components with spaCy, which must ha
 `spacy.load()` reads a pipeline that uses them (Rasa's SpacyNLP does; see `bot.rasa_nlu`).
 """
 from bot.nlp import ambiguity, negation, normalize  # noqa: F401  (registers the factories)
-
-MODEL_DIR_DEFAULT = "build/spacy_model"
