@@ -26,24 +26,21 @@ def flags(tracker: Tracker) -> List[str]:
     return list(tracker.get_slot(FLAGS) or [])
 
 
+def mentioned(tracker: Tracker, entity_names, known=None) -> List[str]:
+    """Values of these entities in the latest message, not negated, each once, in order;
+    with `known`, only values in it."""
+    found = []
+    for entity in tracker.latest_message.get("entities") or []:
+        value = entity.get("value")
+        if (entity.get("entity") in entity_names and entity.get("role") != NEGATED
+                and (known is None or value in known) and value not in found):
+            found.append(value)
+    return found
+
+
 def reported_flags(tracker: Tracker) -> List[str]:
-    """Flags in the latest message that are not negated."""
-    found = []
-    for entity in tracker.latest_message.get("entities") or []:
-        if entity.get("entity") in FLAG_ENTITIES and entity.get("role") != NEGATED:
-            value = entity.get("value")
-            if value in triage.FLAG_LEVEL and value not in found:
-                found.append(value)
-    return found
-
-
-def reported_symptoms(tracker: Tracker) -> List[str]:
-    found = []
-    for entity in tracker.latest_message.get("entities") or []:
-        if entity.get("entity") == "symptom" and entity.get("role") != NEGATED:
-            if entity.get("value") not in found:
-                found.append(entity.get("value"))
-    return found
+    """Red flags and risk factors in the latest message that are not negated."""
+    return mentioned(tracker, FLAG_ENTITIES, known=triage.FLAG_LEVEL)
 
 
 def turn_id(tracker: Tracker) -> str:

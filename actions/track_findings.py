@@ -17,12 +17,10 @@ class ActionTrackFindings(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         events: List[EventType] = []
-        known_flags = slots.flags(tracker)
-        new_flags = [f for f in slots.reported_flags(tracker) if f not in known_flags]
-        if new_flags:
-            events.append(SlotSet(slots.FLAGS, known_flags + new_flags))
-        known_symptoms = list(tracker.get_slot(slots.SYMPTOMS) or [])
-        new_symptoms = [s for s in slots.reported_symptoms(tracker) if s not in known_symptoms]
-        if new_symptoms:
-            events.append(SlotSet(slots.SYMPTOMS, known_symptoms + new_symptoms))
+        for slot, found in ((slots.FLAGS, slots.reported_flags(tracker)),
+                            (slots.SYMPTOMS, slots.mentioned(tracker, ("symptom",)))):
+            known = list(tracker.get_slot(slot) or [])
+            new = [value for value in found if value not in known]
+            if new:
+                events.append(SlotSet(slot, known + new))
         return events

@@ -12,3 +12,6 @@ TRACKER_DB_DIALECT="${TRACKER_DB_DIALECT%%+*}"
 TRACKER_DB_NAME="${TRACKER_DB_URL##*/}"
 export EMERGENCY_NUMBER RASA_PORT ACTION_PORT ACTION_ENDPOINT_URL
 export TRACKER_DB_URL TRACKER_DB_DIALECT TRACKER_DB_NAME
+
+# True when a local URL answers (used while waiting for the servers; needs no curl).
+http_up() { .venv/bin/python -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" "$1" 2>/dev/null; }

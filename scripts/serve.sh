@@ -29,13 +29,12 @@ $RASA run --model "$MODEL" --port "$RASA_PORT" --endpoints endpoints.yml \
   --credentials credentials.yml --cors "${CORS_ORIGINS:-http://localhost:${RASA_PORT}}" &
 pids+=($!)
 
-up() { .venv/bin/python -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" "$1" 2>/dev/null; }
 ready=""
 for _ in $(seq 1 180); do
   for pid in "${pids[@]}"; do
     kill -0 "$pid" 2>/dev/null || { echo "error: a server exited during start-up (see its output above)" >&2; exit 1; }
   done
-  if up "http://127.0.0.1:${RASA_PORT}/" && up "http://127.0.0.1:${ACTION_PORT}/health"; then ready=1; break; fi
+  if http_up "http://127.0.0.1:${RASA_PORT}/" && http_up "http://127.0.0.1:${ACTION_PORT}/health"; then ready=1; break; fi
   sleep 1
 done
 [ -n "$ready" ] || { echo "error: the servers did not answer within 180 s" >&2; exit 1; }

@@ -6,16 +6,15 @@ source scripts/env.sh
 # Library deprecation notices at start-up say nothing to someone running the bot.
 export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore::DeprecationWarning}"
 [ -f models/triage.tar.gz ] || { echo "error: no trained model (run: make train)" >&2; exit 1; }
-up() { .venv/bin/python -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" "$1" 2>/dev/null; }
 health="http://127.0.0.1:${ACTION_PORT}/health"
-if up "$health"; then
+if http_up "$health"; then
   echo "==> using the action server already running on port ${ACTION_PORT} (make run)"
 else
   .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >var/actions-shell.log 2>&1 &
   actions=$!
   trap 'kill $actions 2>/dev/null || true' EXIT INT TERM
   for _ in $(seq 1 60); do
-    up "$health" && break
+    http_up "$health" && break
     kill -0 "$actions" 2>/dev/null || { echo "error: the action server failed (var/actions-shell.log)" >&2; exit 1; }
     sleep 1
   done

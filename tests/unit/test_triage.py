@@ -149,7 +149,17 @@ def test_complete_answers_leave_nothing_to_ask():
     assert triage.remaining_questions(CLEAR) == ()
 
 
-def test_every_flag_has_exactly_one_level():
-    assert set(triage.FLAG_LEVEL) == set(triage.EMERGENCY_FLAGS) | set(
-        triage.URGENT_FLAGS) | set(triage.SEE_DOCTOR_FLAGS)
-    assert len(triage.FLAG_LEVEL) == 17
+def test_every_flag_has_a_pattern_and_a_reason_the_bot_can_say():
+    """Each flag of the rules can be detected in free text and explained to the person."""
+    import yaml
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    pattern_ids = set()
+    for path in (root / "data" / "patterns").glob("*.yml"):
+        data = yaml.safe_load(path.read_text()) or {}
+        if data.get("label") in ("red_flag", "risk_factor"):
+            pattern_ids |= {entry["id"] for entry in data["entries"]}
+    responses = yaml.safe_load((root / "domain.yml").read_text())["responses"]
+    assert set(triage.FLAG_LEVEL) == pattern_ids
+    assert {f"utter_flag_{flag}" for flag in triage.FLAG_LEVEL} <= set(responses)
