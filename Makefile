@@ -20,7 +20,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(NLP) \
                 $(wildcard bot/rasa_nlu/*.py)
 
-.PHONY: help install build-nlp train migrate run shell test unit validate nlu-report lock clean
+.PHONY: help install system-deps web build-nlp train migrate run shell test unit validate nlu-report lock clean
 
 help:
 	@echo "make run     start the bot (installs and trains when needed)"
@@ -42,6 +42,10 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --disable-pip-version-check --upgrade "pip<25" >/dev/null
 	$(PY) -m pip install --disable-pip-version-check -r requirements.txt
 	@rm -f $(VENV)/.installed-*; touch $@
+
+# Debian's chromium (browser tests) and nginx (make cluster), when missing.
+system-deps:
+	@scripts/install_system_packages.sh
 
 build-nlp: $(NLP)
 
@@ -77,8 +81,9 @@ validate: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit -q
 
-test: $(MODEL) validate
-	$(PY) -m pytest tests -q
+# The load and fault tests have their own target (make reliability); CI runs both.
+test: $(MODEL) validate system-deps web
+	$(PY) -m pytest tests -q --ignore=tests/reliability
 
 nlu-report: $(MODEL)
 	@echo "==> 5-fold cross-validation of the NLU on data/ (nlu and responses) (trains 5 times: about 8 minutes)"
@@ -99,3 +104,6 @@ lock:
 
 clean:
 	rm -rf $(VENV) models build .rasa results var .pytest_cache
+
+# Benchmarks (make bench) and the multi-instance set-up (make cluster, make reliability).
+-include mk/*.mk
