@@ -1,7 +1,8 @@
-"""Command line for staff: review triage cases and apply the retention policy.
+"""Command line for staff: review triage cases, apply the retention policy, play test dialogues.
 
     python -m bot cases list|show|export|stats [filters]
     python -m bot purge [--older-than 30d]
+    python -m bot dialogue FILE... [--url URL] [--quiet]
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from typing import Optional
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from tabulate import tabulate
 
-from bot import database, records, tracker_tables, triage
+from bot import database, dialogue, records, tracker_tables, triage
 
 DEFAULT_RETENTION = os.environ.get("RETENTION", "30d")
 
@@ -179,12 +180,21 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"age such as 30d, 12h, 2w (default {DEFAULT_RETENTION}, "
                             "from RETENTION)")
     purge.set_defaults(handler=cmd_purge)
+
+    dialogues = commands.add_parser(
+        "dialogue", help="play scripted dialogues against the running bot",
+        description="Play scripted dialogues (tests/dialogues/*.yml) against the running bot "
+                    "and check its replies. Exit code 0 if all pass, 1 if any fails, 2 if "
+                    "they cannot be played.")
+    dialogue.add_arguments(dialogues)
     return parser
 
 
 def main(argv: Optional[list] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "dialogue":  # talks to the bot, not to the database
+        return dialogue.run(args.files, args.url, quiet=args.quiet)
     try:
         engine = database.make_engine(getattr(args, "db", None))
         if args.command == "purge":
