@@ -1,0 +1,110 @@
+"""Where the time of one message goes, in-process (no HTTP in front of the Rasa server).
+
+    .venv/bin/python -m scripts.bench.inprocess --model M --endpoints E [--rounds 2] [--bot ours]
+
+Loads the model with Rasa's Agent and the given endpoints (action server, tracker store), runs
+the simulated users' conversations through `agent.handle_text`, and times each stage of
+Rasa's message processor: the tracker store (load and save), NLU, slot extraction, the
+policies' prediction and the actions (of which: custom actions over HTTP to the action
+server). Prints one JSON object, mean ms per message.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import json
+import logging
+import time
+import uuid
+from collections import defaultdict
+
+from scripts.bench.conversations import OURS, STOCK
+
+STAGES = ("tracker_store_load", "nlu", "slot_extraction", "policies", "actions",
+          "tracker_store_save")
+
+
+def timed(table, name, function):
+    if asyncio.iscoroutinefunction(function):
+        @functools.wraps(function)
+        async def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return await function(*args, **kwargs)
+            finally:
+                table[name] += time.perf_counter() - start
+    else:
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                table[name] += time.perf_counter() - start
+    return wrapper
+
+
+async def measure(model: str, endpoints_path: str, conversations, rounds: int) -> dict:
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.agent import load_agent
+    from rasa.core.utils import AvailableEndpoints
+
+    endpoints = AvailableEndpoints.read_endpoints(endpoints_path) if endpoints_path \
+        else AvailableEndpoints()
+    agent = await load_agent(model_path=model, endpoints=endpoints)
+    logging.disable(logging.WARNING)
+    table = defaultdict(float)
+    processor = agent.processor
+    store = processor.tracker_store
+    store.retrieve = timed(table, "tracker_store_load", store.retrieve)
+    store.save = timed(table, "tracker_store_save", store.save)
+    processor.parse_message = timed(table, "nlu", processor.parse_message)
+    processor.run_action_extract_slots = timed(table, "slot_extraction",
+                                               processor.run_action_extract_slots)
+    processor.predict_next_with_tracker_if_should = timed(
+        table, "policies", processor.predict_next_with_tracker_if_should)
+    processor._run_action = timed(table, "actions", processor._run_action)
+    RemoteAction.run = timed(table, "custom_actions_http", RemoteAction.run)
+
+    async def talk():
+        messages = 0
+        for conversation in conversations:
+            sender = f"inprocess-{uuid.uuid4().hex[:8]}"
+            for text in conversation.turns:
+                await agent.handle_text(text, sender_id=sender)
+                messages += 1
+        return messages
+
+    await talk()  # warm-up
+    table.clear()
+    start = time.perf_counter()
+    messages = 0
+    for _ in range(rounds):
+        messages += await talk()
+    total = time.perf_counter() - start
+
+    def ms(seconds):
+        return round(1000 * seconds / messages, 2)
+
+    stages = {name: ms(table[name]) for name in STAGES}
+    stages["other"] = ms(total - sum(table[name] for name in STAGES))
+    return {"messages": messages, "total_ms_per_message": ms(total), "stages_ms": stages,
+            "of_which_custom_actions_http_ms": ms(table["custom_actions_http"])}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--endpoints", default=None)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--bot", choices=("ours", "stock"), default="ours")
+    args = parser.parse_args()
+    conversations = OURS if args.bot == "ours" else STOCK
+    result = asyncio.run(measure(args.model, args.endpoints, conversations, args.rounds))
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
