@@ -194,7 +194,8 @@ def main(argv: Optional[list] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "dialogue":  # talks to the bot, not to the database
-        return dialogue.run(args.files, args.url, quiet=args.quiet)
+        return dialogue.run(args.files, args.url, quiet=args.quiet,
+                            emergency_number=args.emergency_number)
     try:
         engine = database.make_engine(getattr(args, "db", None))
         if args.command == "purge":

@@ -99,8 +99,9 @@ def parse_text(text: str, path: str = "<text>") -> List[Dialogue]:
         mark = getattr(error, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else path
         problem = getattr(error, "problem", None) or str(error)
-        raise DialogueFileError(f"{where}: not valid YAML ({problem}); check the indentation "
-                                f"and quote text that contains ': ' or starts with a symbol") from None
+        raise DialogueFileError(f"{where}: not valid YAML ({problem}); check the indentation, "
+                                f"and put text in \"quotes\" if it contains ': ' or ' #', "
+                                f"starts with a symbol, or is in [ ] with a comma or '?'") from None
     if root is None:
         raise DialogueFileError(f"{path}: the file is empty; it should start with 'dialogues:'")
     top = _mapping(root, path, "the file", ("dialogues",))
@@ -317,6 +318,10 @@ def _show_messages(messages: list) -> List[str]:
     return lines
 
 
+_NUMBER_HINT = (" (the number is taken from the bot's recommendation, or before one from "
+                "--emergency-number or EMERGENCY_NUMBER)")
+
+
 def _check_turn(turn: Turn, messages: list, emergency_number: str) -> None:
     said = _squash(" ".join(m.get("text") or "" for m in messages))
     for phrase in turn.says:
@@ -333,7 +338,8 @@ def _check_turn(turn: Turn, messages: list, emergency_number: str) -> None:
     if turn.disposition and turn.disposition != given:
         raise CheckFailed(f"expected disposition {turn.disposition}, got {given}")
     if turn.emergency_number and emergency_number not in said:
-        raise CheckFailed(f"the replies do not name the emergency number {emergency_number}")
+        raise CheckFailed(f"the replies do not name the emergency number {emergency_number}"
+                          f"{_NUMBER_HINT}")
 
 
 def play(dialogue: Dialogue, bot: RestBot, default_number: str) -> Result:
@@ -376,7 +382,8 @@ def play(dialogue: Dialogue, bot: RestBot, default_number: str) -> Result:
                               f"got {final}")
         last_said = " ".join(m.get("text") or "" for m in messages)
         if dialogue.emergency_number_in_replies and number not in last_said:
-            raise CheckFailed(f"the last replies do not name the emergency number {number}")
+            raise CheckFailed(f"the last replies do not name the emergency number {number}"
+                              f"{_NUMBER_HINT}")
     except CheckFailed as failed:
         return Result(dialogue, str(failed), transcript)
     return Result(dialogue, None, transcript)
@@ -399,12 +406,13 @@ def files_to_play(arguments: Sequence[str]) -> List[str]:
     return files
 
 
-def run(paths: Sequence[str], url: str, quiet: bool = False, out=sys.stdout,
-        err=sys.stderr) -> int:
+def run(paths: Sequence[str], url: str, quiet: bool = False,
+        emergency_number: Optional[str] = None, out=sys.stdout, err=sys.stderr) -> int:
     """Play every dialogue of the files; the exit code (0 pass, 1 fail, 2 cannot run)."""
     try:
         dialogues = [d for path in files_to_play(paths) for d in load_file(path)]
-        default_number = settings.emergency_number()
+        default_number = settings.emergency_number(
+            {"EMERGENCY_NUMBER": emergency_number} if emergency_number else os.environ)
     except (DialogueFileError, settings.ConfigurationError) as error:
         print(f"error: {error}", file=err)
         return 2
@@ -439,3 +447,7 @@ def add_arguments(parser) -> None:
                         help=f"the running bot (default: RASA_URL or {DEFAULT_URL})")
     parser.add_argument("--quiet", "-q", action="store_true",
                         help="show the transcript only of the dialogues that fail")
+    parser.add_argument("--emergency-number", metavar="NUMBER",
+                        help="the number the bot names, for the emergency number checks "
+                             "before it has given a recommendation (default: EMERGENCY_NUMBER "
+                             f"or {settings.DEFAULT_EMERGENCY_NUMBER})")
