@@ -262,6 +262,8 @@ class RestBot:
             raise  # the bot is there but failed: the dialogue fails, the run goes on
         except (urllib.error.URLError, OSError) as error:
             raise BotUnreachable(f"lost the bot at {self.url} ({_reason(error)})") from None
+        except ValueError:
+            raise BotUnreachable(f"{self.url} does not answer like a Rasa bot") from None
 
 
 def _reason(error: Exception) -> str:
@@ -360,7 +362,8 @@ def play(dialogue: Dialogue, bot: RestBot, default_number: str) -> Result:
                 transcript.append(f"  you: [{turn.button}]")
                 payload = matches[-1].get("payload", "")
             else:
-                transcript.append(f"  you: {turn.user}")
+                transcript.append(f"  you: {turn.user}" if turn.user.strip()
+                                  else f"  you: {turn.user!r} (an empty message)")
                 payload = turn.user
             try:
                 messages = bot.send(sender, payload)
