@@ -1,0 +1,113 @@
+"""A plain reply when an action cannot run (the action server is down or failing).
+
+What Rasa 3.6 does on its own: `MessageProcessor._run_action` catches any exception of an
+action ("Encountered an exception while running action ... Bot will continue, but the actions
+events are lost"), logs the action with no events and goes on predicting. For this bot every
+step of the triage is an action on the action server, so when it is down the person gets an
+empty reply, or at best a greeting with an empty emergency number (the number is put in a slot
+by `action_session_start`, which runs on the action server too).
+
+Rasa 3.6 offers no supported hook for this: the action endpoint is a plain URL (no class to
+substitute), the processor and `RemoteAction` are built inside the Agent, and the plugin hooks
+of `rasa.plugin` are only discovered for Rasa Plus. So this module wraps that one method,
+`MessageProcessor._run_action`, and nothing else. It is installed when the server creates its
+lock store (`bot.lock_store.EnvironmentLockStore`, named in endpoints.yml), i.e. once, before
+the first message. Pinned to Rasa 3.6.x: `install()` refuses other versions loudly, and
+tests/reliability/ check the behaviour end to end.
+
+What happens instead, when an action raises (anything but a form's validation rejection):
+- the emergency number slot is filled from EMERGENCY_NUMBER if it is still empty;
+- for `action_session_start`, nothing else: the message is handled as usual, and if a later
+  action fails too the person gets the message below;
+- for any other action: the person gets SERVICE_PROBLEM once, the bot listens again, and the
+  prediction loop stops. An active form stays active, so when the action server is back the
+  person's next answer continues the triage where it stopped.
+The log line says which action failed and why (no message text).
+"""
+from __future__ import annotations
+
+import logging
+
+import rasa
+from rasa.core.actions.action import ActionExecutionRejection
+from rasa.core.processor import MessageProcessor
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet
+
+from bot import settings
+
+logger = logging.getLogger(__name__)
+
+EMERGENCY_NUMBER_SLOT = "emergency_number"
+SERVICE_PROBLEM_RESPONSE = "utter_service_problem"
+# The project's wording lives in domain.yml; this reply is sent by the server itself when the
+# action server is unreachable, so it must not depend on anything the action server does.
+SERVICE_PROBLEM = (
+    "Sorry, something went wrong on my side and I couldn't finish that step. "
+    "Please send your last message again in a minute; your answers so far are kept. "
+    "If you think it's an emergency, don't wait: call {emergency_number} now. "
+    "If it's urgent but not an emergency, contact your GP or an urgent care line today."
+)
+
+_installed = False
+
+
+def service_problem_text(emergency_number: str) -> str:
+    return SERVICE_PROBLEM.format(emergency_number=emergency_number)
+
+
+def _watch(action, failures: list) -> None:
+    """Record on `failures` whatever this one action instance raises (then re-raise it)."""
+    run = action.run
+
+    async def watched_run(*args, **kwargs):
+        try:
+            return await run(*args, **kwargs)
+        except ActionExecutionRejection:
+            raise  # a form rejecting an answer is normal dialogue, not a failure
+        except Exception as error:  # noqa: BLE001 - the processor logs it; we only note it
+            failures.append(error)
+            raise
+
+    action.run = watched_run
+
+
+async def _reply_service_problem(processor, tracker, output_channel) -> None:
+    number = tracker.get_slot(EMERGENCY_NUMBER_SLOT) or settings.emergency_number()
+    if not tracker.get_slot(EMERGENCY_NUMBER_SLOT):
+        tracker.update(SlotSet(EMERGENCY_NUMBER_SLOT, number), processor.domain)
+    message = BotUttered(service_problem_text(number),
+                         metadata={"utter_action": SERVICE_PROBLEM_RESPONSE})
+    tracker.update(message, processor.domain)
+    await output_channel.send_response(tracker.sender_id, {"text": message.text})
+
+
+def install() -> None:
+    """Wrap `MessageProcessor._run_action` (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    if not rasa.__version__.startswith("3.6."):
+        raise RuntimeError(f"bot.action_failure is written for Rasa 3.6, not {rasa.__version__}")
+    original = MessageProcessor._run_action
+
+    async def _run_action(self, action, tracker, output_channel, nlg, prediction):
+        failures: list = []
+        _watch(action, failures)
+        should_continue = await original(self, action, tracker, output_channel, nlg, prediction)
+        if not failures:
+            return should_continue
+        name = action.name()
+        logger.error("action %s failed (%s); the person was told", name,
+                     type(failures[0]).__name__)
+        if name == ACTION_SESSION_START_NAME:
+            if not tracker.get_slot(EMERGENCY_NUMBER_SLOT):
+                tracker.update(SlotSet(EMERGENCY_NUMBER_SLOT, settings.emergency_number()),
+                               self.domain)
+            return should_continue
+        await _reply_service_problem(self, tracker, output_channel)
+        tracker.update(ActionExecuted(ACTION_LISTEN_NAME), self.domain)
+        return False
+
+    MessageProcessor._run_action = _run_action
+    _installed = True

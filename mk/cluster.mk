@@ -1,0 +1,28 @@
+# The multi-instance set-up and its load, fault and fuzz tests (docs/deployment.md).
+.PHONY: cluster cluster-stop cluster-status reliability audit
+
+cluster: $(MODEL) system-deps
+	@cluster/start.sh
+
+cluster-stop:
+	@cluster/stop.sh
+
+cluster-status:
+	@$(PY) cluster/control.py status
+
+# Load, faults and fuzzing against a cluster of its own (own ports, own databases); the last
+# line printed is one JSON object with the figures. Restarts the local PostgreSQL once.
+reliability: $(MODEL) system-deps
+	@mkdir -p var/reliability; rm -f var/reliability/summary.json
+	@start=$$(date +%s); \
+	timeout 900 $(PY) -m pytest tests/reliability -q -p no:cacheprovider; status=$$?; \
+	echo "==> reliability tests finished in $$(( $$(date +%s) - start )) s (exit $$status)"; \
+	$(PY) tests/reliability/summary.py var/reliability/summary.json; exit $$status
+
+# Known advisories in the pinned dependencies (needs the advisory service: not part of test).
+AUDIT_VENV := var/audit-venv
+audit: requirements-audit.txt
+	@[ -x $(AUDIT_VENV)/bin/pip-audit ] || { python3 -m venv $(AUDIT_VENV) && \
+	  $(AUDIT_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-audit.txt; }
+	$(AUDIT_VENV)/bin/pip-audit --requirement requirements.txt --no-deps --disable-pip \
+	  --progress-spinner off --desc on || true
