@@ -10,7 +10,15 @@
 TRACKER_DB_DIALECT="${TRACKER_DB_URL%%:*}"
 TRACKER_DB_DIALECT="${TRACKER_DB_DIALECT%%+*}"
 TRACKER_DB_NAME="${TRACKER_DB_URL##*/}"
-export EMERGENCY_NUMBER RASA_PORT ACTION_PORT ACTION_ENDPOINT_URL
+# The chat widget's page (bot/web.py) and the origins allowed to talk to the bot from a
+# browser (comma-separated; the widget page's own origin by default).
+: "${WIDGET_PORT:=8080}"
+: "${CORS_ORIGINS:=http://localhost:${WIDGET_PORT},http://127.0.0.1:${WIDGET_PORT}}"
+# Telegram (credentials.yml): off while TELEGRAM_TOKEN is empty.
+: "${TELEGRAM_TOKEN:=}" "${TELEGRAM_BOT_NAME:=}" "${TELEGRAM_WEBHOOK_URL:=}"
+: "${TELEGRAM_API_URL:=https://api.telegram.org}" "${TELEGRAM_WEBHOOK_SECRET:=}"
+export EMERGENCY_NUMBER RASA_PORT ACTION_PORT ACTION_ENDPOINT_URL WIDGET_PORT CORS_ORIGINS
+export TELEGRAM_TOKEN TELEGRAM_BOT_NAME TELEGRAM_WEBHOOK_URL TELEGRAM_API_URL TELEGRAM_WEBHOOK_SECRET
 export TRACKER_DB_URL TRACKER_DB_DIALECT TRACKER_DB_NAME
 
 # True when a local URL answers (used while waiting for the servers; needs no curl).

@@ -25,8 +25,12 @@ echo "==> starting the action server on 127.0.0.1:${ACTION_PORT}"
 $RASA run actions --actions actions --port "$ACTION_PORT" &
 pids+=($!)
 echo "==> starting the Rasa server on port ${RASA_PORT} (model $MODEL)"
+IFS=, read -r -a origins <<< "$CORS_ORIGINS"
 $RASA run --model "$MODEL" --port "$RASA_PORT" --endpoints endpoints.yml \
-  --credentials credentials.yml --cors "${CORS_ORIGINS:-http://localhost:${RASA_PORT}}" &
+  --credentials credentials.yml --cors "${origins[@]}" &
+pids+=($!)
+echo "==> starting the chat widget's page on port ${WIDGET_PORT}"
+.venv/bin/python -m bot.web --port "$WIDGET_PORT" &
 pids+=($!)
 
 ready=""
@@ -34,13 +38,15 @@ for _ in $(seq 1 180); do
   for pid in "${pids[@]}"; do
     kill -0 "$pid" 2>/dev/null || { echo "error: a server exited during start-up (see its output above)" >&2; exit 1; }
   done
-  if http_up "http://127.0.0.1:${RASA_PORT}/" && http_up "http://127.0.0.1:${ACTION_PORT}/health"; then ready=1; break; fi
+  if http_up "http://127.0.0.1:${RASA_PORT}/" && http_up "http://127.0.0.1:${ACTION_PORT}/health" \
+     && http_up "http://127.0.0.1:${WIDGET_PORT}/health"; then ready=1; break; fi
   sleep 1
 done
 [ -n "$ready" ] || { echo "error: the servers did not answer within 180 s" >&2; exit 1; }
 cat <<MSG
 
   The bot is ready.
+  Chat widget: http://localhost:${WIDGET_PORT}/
   REST:    curl -s -XPOST http://localhost:${RASA_PORT}/webhooks/rest/webhook \\
              -d '{"sender": "me", "message": "hi"}'
   Shell:   in another terminal, make shell (it uses this action server)

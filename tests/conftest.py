@@ -31,6 +31,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# The browser tests' widget page runs on this port; the servers accept its origin.
+WIDGET_PORT = free_port()
+WIDGET_ORIGIN = f"http://127.0.0.1:{WIDGET_PORT}"
+
+
 def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 240) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -59,6 +64,12 @@ def server_env(**extra) -> dict:
     env.update({"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2",
                 "RASA_TELEMETRY_ENABLED": "false", "EMERGENCY_NUMBER": EMERGENCY_NUMBER,
                 "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PSEUDONYM_SECRET": PSEUDONYM_SECRET})
+    # credentials.yml reads these; empty leaves Telegram off (as scripts/env.sh does).
+    for name in ("TELEGRAM_TOKEN", "TELEGRAM_BOT_NAME", "TELEGRAM_WEBHOOK_URL",
+                 "TELEGRAM_WEBHOOK_SECRET"):
+        env.setdefault(name, "")
+    env.setdefault("TELEGRAM_API_URL", "https://api.telegram.org")
+    env.setdefault("CORS_ORIGINS", WIDGET_ORIGIN)
     env.update(extra)
     return env
 
@@ -159,16 +170,17 @@ def endpoints_file(action_server, tracker_db, tmp_path_factory) -> Path:
                            action_server, tracker_db)
 
 
-def start_rasa(endpoints_file: Path, log: Path):
+def start_rasa(endpoints_file: Path, log: Path, env: dict = None,
+               credentials: Path = ROOT / "credentials.yml"):
     """A Rasa server on a free port with the trained model: (process, base URL)."""
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does)")
     port = free_port()
     process = subprocess.Popen(
         [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--port", str(port),
-         "--endpoints", str(endpoints_file), "--credentials", str(ROOT / "credentials.yml"),
-         "--enable-api"],
-        cwd=ROOT, env=server_env(), stdout=log.open("a"), stderr=subprocess.STDOUT)
+         "--endpoints", str(endpoints_file), "--credentials", str(credentials),
+         "--enable-api", "--cors", WIDGET_ORIGIN],
+        cwd=ROOT, env=server_env(**(env or {})), stdout=log.open("a"), stderr=subprocess.STDOUT)
     try:
         wait_for(f"http://127.0.0.1:{port}/status", process, log)
     except Exception:

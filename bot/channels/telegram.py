@@ -1,0 +1,190 @@
+"""Rasa's Telegram channel, off unless configured, with a configurable Bot API server.
+
+Configured from the environment through credentials.yml: TELEGRAM_TOKEN (from
+@BotFather), TELEGRAM_BOT_NAME (the bot's username), TELEGRAM_WEBHOOK_URL (the public
+https URL of /webhooks/telegram/webhook), and optionally TELEGRAM_API_URL (a self-hosted
+Bot API server; the tests use a local stand-in) and TELEGRAM_WEBHOOK_SECRET (Telegram then
+signs every update with it, and updates without it are refused).
+
+Changes from stock Rasa 3.6, each for a reason:
+- With no token the channel answers 503 "not configured" instead of failing at start-up.
+- The webhook is registered when the server starts, and a failure is logged plainly
+  instead of stopping the web widget and every other channel with it.
+- The bot's username is checked once, not with an API call for every message.
+- An update that is not valid JSON or not an update gets a 400, never a 500.
+- A button press is acknowledged (answerCallbackQuery), so the app stops its spinner.
+- Buttons are laid out in rows of at most three, which phones show without cutting titles.
+"""
+import hmac
+import json
+import logging
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from aiogram.bot.api import TelegramAPIServer
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.telegram import TelegramInput, TelegramOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels import inbound
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://api.telegram.org"
+BUTTONS_PER_ROW = 3
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+class TriageTelegramOutput(TelegramOutput):
+    def __init__(self, access_token: Text, api_url: Text = DEFAULT_API_URL) -> None:
+        TelegramOutput.__bases__[0].__init__(  # aiogram's Bot, with the chosen API server
+            self, access_token, server=TelegramAPIServer.from_base(api_url))
+
+    async def send_text_with_buttons(self, recipient_id: Text, text: Text,
+                                     buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+        keyboard = InlineKeyboardMarkup()
+        for start in range(0, len(buttons), BUTTONS_PER_ROW):
+            keyboard.row(*(InlineKeyboardButton(button["title"], callback_data=button["payload"])
+                           for button in buttons[start:start + BUTTONS_PER_ROW]))
+        await self.send_message(recipient_id, text, reply_markup=keyboard)
+
+
+class TriageTelegramInput(TelegramInput):
+    @classmethod
+    def name(cls) -> Text:
+        return "telegram"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        return cls(credentials.get("access_token") or None,
+                   credentials.get("verify") or None,
+                   credentials.get("webhook_url") or None,
+                   api_url=credentials.get("api_url") or DEFAULT_API_URL,
+                   secret_token=credentials.get("secret_token") or None)
+
+    def __init__(self, access_token: Optional[Text], verify: Optional[Text],
+                 webhook_url: Optional[Text], api_url: Text = DEFAULT_API_URL,
+                 secret_token: Optional[Text] = None) -> None:
+        super().__init__(access_token, verify, webhook_url, debug_mode=False)
+        self.api_url = api_url
+        self.secret_token = secret_token
+        self._output: Optional[TriageTelegramOutput] = None
+        self._verified = False
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.access_token)
+
+    def get_output_channel(self) -> TriageTelegramOutput:
+        # Made on first use, inside the server's event loop, where aiogram's HTTP session
+        # must live.
+        if self._output is None:
+            self._output = TriageTelegramOutput(self.access_token, self.api_url)
+        return self._output
+
+    async def register_webhook(self) -> bool:
+        if not self.webhook_url:
+            logger.error("Telegram: TELEGRAM_WEBHOOK_URL is not set, so Telegram cannot "
+                         "deliver messages; set it to the public URL of "
+                         "/webhooks/telegram/webhook.")
+            return False
+        params = {"url": self.webhook_url}
+        if self.secret_token:
+            params["secret_token"] = self.secret_token
+        try:
+            await self.get_output_channel().request("setWebhook", params)
+        except Exception as error:
+            logger.error(f"Telegram: registering the webhook failed ({error}); check "
+                         f"TELEGRAM_TOKEN, TELEGRAM_WEBHOOK_URL and TELEGRAM_API_URL.")
+            return False
+        logger.info("Telegram: webhook registered.")
+        return True
+
+    async def _token_matches_bot_name(self) -> bool:
+        if not self._verified:
+            me = await self.get_output_channel().get_me()
+            self._verified = me.username == self.verify
+            if not self._verified:
+                logger.error("Telegram: TELEGRAM_BOT_NAME does not match the bot that "
+                             "TELEGRAM_TOKEN belongs to; updates are refused.")
+        return self._verified
+
+    def _authentic(self, request: Request) -> bool:
+        if not self.secret_token:
+            return True
+        given = request.headers.get(SECRET_HEADER, "")
+        return hmac.compare_digest(given.encode(), self.secret_token.encode())
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("triage_telegram_webhook", __name__)
+
+        if not self.configured:
+            @webhook.route("/", methods=["GET"])
+            @webhook.route("/webhook", methods=["GET", "POST"])
+            async def not_configured(_: Request) -> HTTPResponse:
+                return response.json({"error": "the Telegram channel is not configured "
+                                               "(set TELEGRAM_TOKEN)"}, status=503)
+            return webhook
+
+        @webhook.listener("after_server_start")
+        async def register(*_: Any) -> None:
+            await self.register_webhook()
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/set_webhook", methods=["POST"])
+        async def set_webhook(_: Request) -> HTTPResponse:
+            ok = await self.register_webhook()
+            return response.json({"webhook_registered": ok}, status=200 if ok else 502)
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if not self._authentic(request):
+                return response.json({"error": "wrong or missing secret token"}, status=403)
+            try:
+                body = json.loads(request.body.decode("utf-8"))
+                update = Update(**body) if isinstance(body, dict) else None
+            except (ValueError, TypeError, RecursionError):
+                update = None
+            if update is None:
+                return response.json({"error": "the body must be a Telegram Update object"},
+                                     status=400)
+            if not await self._token_matches_bot_name():
+                return response.json({"error": "bot name does not match the token"},
+                                     status=403)
+            incoming = self._read(update)
+            if incoming is None:  # stickers, photos, joins: nothing the bot can answer
+                return response.json({"status": "ignored"})
+            chat_id, text = incoming
+            output = self.get_output_channel()
+            if update.callback_query is not None:
+                try:
+                    await output.answer_callback_query(update.callback_query.id)
+                except Exception:
+                    logger.warning("Telegram: acknowledging a button press failed.")
+            try:
+                await on_new_message(UserMessage(inbound.bounded(text), output, str(chat_id),
+                                                 input_channel=self.name(),
+                                                 metadata=self.get_metadata(request)))
+            except Exception:  # Telegram would resend the update forever on an error
+                logger.exception("Handling a Telegram update failed.")
+            return response.json({"status": "ok"})
+
+        return webhook
+
+    @staticmethod
+    def _read(update: Update) -> Optional[tuple]:
+        """(chat id, text) of an update the bot answers: a message, an edit, a button."""
+        if update.callback_query is not None and update.callback_query.message is not None:
+            return update.callback_query.message.chat.id, update.callback_query.data or ""
+        message = update.message or update.edited_message
+        if message is None or message.chat is None or not isinstance(message.text, str):
+            return None
+        if message.text.strip().split("@")[0] == "/start":  # Telegram's "Start" button
+            return message.chat.id, "/greet"
+        return message.chat.id, message.text

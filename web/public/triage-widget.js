@@ -1,0 +1,131 @@
+/*
+ * The triage bot's chat widget: rasa-webchat (loaded before this script) plus what a health
+ * chat needs on top of it:
+ * - an emergency panel with a call button, shown when the bot's custom payload says
+ *   {"disposition": "emergency", "emergency_number": "..."};
+ * - keyboard and screen-reader access rasa-webchat 1.0.1 lacks: quick replies are divs
+ *   with no role or tab stop, the input and send button have no accessible name, and new
+ *   messages are not announced.
+ * Options come from this script tag's data- attributes (see README, "Embed the widget").
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  var data = script ? script.dataset : {};
+  var socketUrl = data.socketUrl || window.location.origin;
+  var fallbackNumber = data.emergencyNumber || "";
+
+  function target() {
+    var selector = data.target;
+    return selector ? document.querySelector(selector) : null;
+  }
+
+  // --- emergency panel ----------------------------------------------------------------
+  function emergencyPanel() {
+    var panel = document.getElementById("triage-emergency");
+    if (panel) return panel;
+    panel = document.createElement("div");
+    panel.id = "triage-emergency";
+    panel.className = "triage-emergency";
+    panel.setAttribute("role", "alert");
+    panel.hidden = true;
+    var heading = document.createElement("p");
+    heading.className = "triage-emergency-text";
+    heading.textContent = "The assistant advises emergency care now.";
+    var call = document.createElement("a");
+    call.className = "triage-call";
+    call.id = "triage-call";
+    panel.appendChild(heading);
+    panel.appendChild(call);
+    var host = target();
+    if (host && host.parentNode) host.parentNode.insertBefore(panel, host);
+    else document.body.insertBefore(panel, document.body.firstChild);
+    return panel;
+  }
+
+  function showEmergency(number) {
+    number = String(number || fallbackNumber).replace(/[^0-9+]/g, "");
+    if (!number) return;
+    var panel = emergencyPanel();
+    var call = panel.querySelector(".triage-call");
+    call.href = "tel:" + number;
+    call.textContent = "Call " + number + " now";  // textContent: never parsed as markup
+    panel.hidden = false;
+    try { window.sessionStorage.setItem("triage-emergency", number); } catch (e) { /* private mode */ }
+    call.focus();
+  }
+
+  function onBotMessage(message) {
+    var custom = message && message.custom;
+    if (custom && custom.disposition === "emergency") showEmergency(custom.emergency_number);
+  }
+
+  // --- accessibility ------------------------------------------------------------------
+  function labelOnce(node, label) {
+    if (node && !node.getAttribute("aria-label")) node.setAttribute("aria-label", label);
+  }
+
+  function pressOnEnterOrSpace(event) {
+    if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      event.currentTarget.click();
+    }
+  }
+
+  function improve(root) {
+    labelOnce(root.querySelector(".rw-new-message"), "Your message");
+    labelOnce(root.querySelector(".rw-send"), "Send");
+    labelOnce(root.querySelector(".rw-launcher"), "Open the back-pain chat");
+    labelOnce(root.querySelector(".rw-close-button"), "Close the chat");
+    var log = root.querySelector(".rw-messages-container");
+    if (log && !log.getAttribute("role")) {
+      log.setAttribute("role", "log");
+      log.setAttribute("aria-live", "polite");
+      log.setAttribute("aria-label", "Conversation");
+    }
+    var replies = root.querySelectorAll(".rw-reply:not([data-a11y])");
+    for (var i = 0; i < replies.length; i++) {
+      var reply = replies[i];
+      reply.setAttribute("data-a11y", "1");
+      if (reply.tagName !== "A" && reply.tagName !== "BUTTON") {
+        reply.setAttribute("role", "button");
+        reply.setAttribute("tabindex", "0");
+        reply.addEventListener("keydown", pressOnEnterOrSpace);
+      }
+    }
+  }
+
+  function watch(root) {
+    improve(root);
+    new MutationObserver(function () { improve(root); })
+      .observe(root, { childList: true, subtree: true });
+  }
+
+  // --- start --------------------------------------------------------------------------
+  function start() {
+    var host = target();
+    var remembered = null;
+    try { remembered = window.sessionStorage.getItem("triage-emergency"); } catch (e) { /* */ }
+    if (remembered) showEmergency(remembered);
+    window.WebChat.default({
+      socketUrl: socketUrl,
+      initPayload: "/greet",
+      title: "Back pain guide",
+      subtitle: "Not for emergencies",
+      inputTextFieldHint: "Describe your back pain…",
+      embedded: Boolean(host),
+      showFullScreenButton: false,
+      hideWhenNotConnected: false,
+      params: { storage: "local" },
+      customMessageDelay: function () { return 300; },
+      onSocketEvent: { bot_uttered: onBotMessage }
+    }, host);
+    watch(host || document.body);
+  }
+
+  if (!window.WebChat || !window.WebChat.default) {
+    throw new Error("triage-widget.js: load rasa-webchat.js first (see README)");
+  }
+  start();
+})();
