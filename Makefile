@@ -47,6 +47,16 @@ $(STAMP): requirements.txt
 system-deps:
 	@scripts/install_system_packages.sh
 
+# The chat widget: rasa-webchat from npm, pinned by web/package-lock.json, served by the
+# project itself (scripts/serve.sh), never from a CDN.
+web: web/node_modules/.installed
+
+web/node_modules/.installed: web/package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm (Node.js 18+) is needed for the chat widget" >&2; exit 1; }
+	@echo "==> installing the chat widget (rasa-webchat from npm, about 30 s)"
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 build-nlp: $(NLP)
 
 $(NLP): $(STAMP) $(wildcard data/patterns/*.yml) $(wildcard bot/nlp/*.py)
@@ -68,7 +78,7 @@ migrate: $(STAMP)
 	@echo "==> applying database migrations (triage records)"
 	@source scripts/env.sh && $(PY) -m alembic upgrade head
 
-run: $(MODEL) migrate
+run: $(MODEL) migrate web
 	@scripts/serve.sh
 
 shell: $(MODEL) migrate
