@@ -9,6 +9,7 @@ Where an answer is ambiguous the reading leans towards the safer value ("7/10" i
 """
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Iterable, Mapping, Optional
 
@@ -39,18 +40,20 @@ def interpret(
     text = (text or "").strip().lower()
     entities = [e for e in entities if e.get("role") != "negated"]
 
-    # A button (or any message) that carries the canonical value as an entity wins.
-    for entity in entities:
-        value = entity.get("value")
-        if isinstance(value, str) and value in question.answers and entity.get("entity") in (
-            question_id, _ENTITY_FOR.get(question_id)
-        ):
-            return value
-
+    # A button (or any message) that carries the canonical value as an entity is taken,
+    # unless the words also say something graver ("pretty bad, 8/10" is an 8, not "bad").
+    from_entity = next((entity["value"] for entity in entities
+                        if isinstance(entity.get("value"), str)
+                        and entity["value"] in question.answers
+                        and entity.get("entity") in (question_id, _ENTITY_FOR.get(question_id))),
+                       None)
     if question.level_if_yes is not None:
-        return _yes_no(intent, text)
-    reader = _READERS[question_id]
-    value = reader(text)
+        return from_entity or _yes_no(intent, text)
+    value = _READERS[question_id](_mend_typos(text))
+    if from_entity is not None:
+        if question_id in _GRAVER_LATER and value in question.answers:
+            return max(from_entity, value, key=question.answers.index)
+        return from_entity
     if value is None and intent == "deny" and question_id in ("spread", "aggravators"):
         # "no" to "does it spread?" / "what makes it worse?" means none.
         return "none"
@@ -190,7 +193,8 @@ def read_spread(text: str) -> Optional[str]:
     if re.search(r"\b(no|nope|nah|none|nowhere|just my back|only my back|only in my back|stays|"
                  r"doesn'?t|does not|not|fine)\b", text):
         return "none"
-    if re.search(r"\b(just|only)\b.*\bback\b|\bbutt|\bbum\b|\bglute", text):
+    if re.search(r"\b(just|only)\b.*\bback\b|\bback (?:only|just)\b|\bbutt|\bbum\b|\bglute",
+                 text):
         return "none"
     return None
 
@@ -249,6 +253,34 @@ def read_age_band(text: str) -> Optional[str]:
                 return "50_69"
             return "70_plus"
     return None
+
+
+# Questions whose answers run from mild to grave: of two readings, the graver one stands.
+_GRAVER_LATER = {"severity", "trend", "duration", "spread"}
+
+# Words the readers look for, so that a typo in one ("getting beter", "sittng") still
+# reads. Only words of five letters or more are mended, and only to a close match.
+_ANSWER_WORDS = (
+    "better worse worsening improving easing settling same change unchanged stable steady "
+    "severe moderate mild slight excruciating unbearable terrible horrible awful extreme "
+    "agony killing really pretty quite fairly manageable niggle minor "
+    "hours days weeks months years yesterday today morning night nights fortnight couple "
+    "several since about around "
+    "nowhere stays only just back legs thigh calf foot knee sciatica buttock hamstring "
+    "left right both "
+    "bending lifting moving twisting walking standing sitting seated driving coughing "
+    "sneezing laughing straining resting lying nothing constant exercise training squat "
+    "teenager pensioner twenties thirties forties fifties sixties seventies eighties").split()
+
+
+def _mend_typos(text: str) -> str:
+    def mend(match: re.Match) -> str:
+        word = match.group(0)
+        if len(word) < 5 or word in _ANSWER_WORDS:
+            return word
+        close = difflib.get_close_matches(word, _ANSWER_WORDS, n=1, cutoff=0.85)
+        return close[0] if close else word
+    return re.sub(r"[a-z]+", mend, text)
 
 
 _READERS = {

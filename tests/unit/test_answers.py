@@ -22,7 +22,9 @@ def test_yes_no_questions(intent, text, expected):
     ("duration", "since yesterday", "under_1_week"), ("duration", "about 10 days", "1_2_weeks"),
     ("duration", "three weeks", "2_6_weeks"), ("duration", "a couple of months", "over_6_weeks"),
     ("duration", "a while", None),
-    ("spread", "just my back", "none"), ("spread", "down my left leg", "one_leg"),
+    ("spread", "just my back", "none"), ("spread", "back only", "none"),
+    ("trend", "getting beter", "better"), ("aggravators", "sittng at work", "sitting"),
+    ("duration", "about 3 weeeks", "2_6_weeks"), ("spread", "down my left leg", "one_leg"),
     ("spread", "both legs", "both_legs"), ("spread", "no, my legs are fine", "none"),
     ("aggravators", "when I sit at my desk", "sitting"),
     ("aggravators", "coughing", "cough_sneeze"),
@@ -41,6 +43,13 @@ def test_a_button_value_wins():
     assert interpret("severity", "inform", entities, '/inform{"severity":"severe"}') == "severe"
     entities = [{"entity": "aggravator", "value": "rest_night"}]
     assert interpret("aggravators", "inform", entities, "") == "rest_night"
+
+
+def test_words_graver_than_the_entity_win():
+    # "pretty bad" is a synonym of moderate; the score says severe, and severe stands.
+    moderate = [{"entity": "severity", "value": "moderate"}]
+    assert interpret("severity", "inform", moderate, "pretty bad, 8/10") == "severe"
+    assert interpret("severity", "inform", moderate, "pretty bad, 2/10") == "moderate"
 
 
 def test_a_value_for_another_question_is_not_taken():
