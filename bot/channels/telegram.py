@@ -148,16 +148,14 @@ class TriageTelegramInput(TelegramInput):
                 return response.json({"error": "wrong or missing secret token"}, status=403)
             try:
                 body = json.loads(request.body.decode("utf-8"))
-                update = Update(**body) if isinstance(body, dict) else None
-            except (ValueError, TypeError, RecursionError):
-                update = None
-            if update is None:
+                update = Update(**body)
+                incoming = self._read(update)
+            except Exception:  # aiogram raises many kinds on a foreign object: all are 400s
                 return response.json({"error": "the body must be a Telegram Update object"},
                                      status=400)
             if not await self._token_matches_bot_name():
                 return response.json({"error": "bot name does not match the token"},
                                      status=403)
-            incoming = self._read(update)
             if incoming is None:  # stickers, photos, joins: nothing the bot can answer
                 return response.json({"status": "ignored"})
             chat_id, text = incoming
@@ -183,7 +181,11 @@ class TriageTelegramInput(TelegramInput):
         if update.callback_query is not None and update.callback_query.message is not None:
             return update.callback_query.message.chat.id, update.callback_query.data or ""
         message = update.message or update.edited_message
-        if message is None or message.chat is None or not isinstance(message.text, str):
+        if message is None:
+            return None
+        if message.chat is None or not isinstance(message.chat.id, int):
+            raise ValueError("a message without a chat")
+        if not isinstance(message.text, str):
             return None
         if message.text.strip().split("@")[0] == "/start":  # Telegram's "Start" button
             return message.chat.id, "/greet"

@@ -1,0 +1,199 @@
+"""Telegram end to end, against a local stand-in of the Bot API on 127.0.0.1.
+
+The Rasa server runs the project's Telegram channel with TELEGRAM_API_URL pointing at the
+stand-in, which records every Bot API call. Updates are posted to the webhook as Telegram
+would post them; the replies, inline keyboards and button presses are checked in what the
+stand-in received.
+"""
+import asyncio
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from aiohttp import web
+
+from conftest import EMERGENCY_NUMBER, free_port, start_rasa, stop
+
+TOKEN = "123456:TEST-token-for-the-stand-in"
+BOT_NAME = "legpress_triage_test_bot"
+SECRET = "webhook-secret-for-tests"
+PUBLIC_WEBHOOK = "https://bot.example.org/webhooks/telegram/webhook"
+CHAT_ID = 4242
+
+
+class BotApiStandIn:
+    """The few Bot API methods the channel calls, answering as Telegram does."""
+
+    def __init__(self):
+        self.calls = []
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self):
+        asyncio.set_event_loop(self._loop)
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app)
+        self._loop.run_until_complete(self._runner.setup())
+        self._loop.run_until_complete(web.TCPSite(self._runner, "127.0.0.1", self.port).start())
+        self._loop.run_forever()
+
+    async def _handle(self, request):
+        if request.match_info["token"] != TOKEN:
+            return web.json_response({"ok": False, "error_code": 401,
+                                      "description": "Unauthorized"}, status=401)
+        method = request.match_info["method"].lower()
+        params = dict(await request.post())
+        if "reply_markup" in params:
+            params["reply_markup"] = json.loads(params["reply_markup"])
+        self.calls.append((method, params))
+        if method == "getme":
+            result = {"id": 1, "is_bot": True, "first_name": "Triage", "username": BOT_NAME}
+        elif method == "sendmessage":
+            result = {"message_id": len(self.calls), "date": int(time.time()),
+                      "chat": {"id": int(params["chat_id"]), "type": "private"},
+                      "text": params.get("text", "")}
+        else:
+            result = True
+        return web.json_response({"ok": True, "result": result})
+
+    def start(self):
+        self._thread.start()
+
+    def stop(self):
+        self._loop.call_soon_threadsafe(self._loop.stop)
+
+    def sent(self, method):
+        return [params for name, params in self.calls if name == method]
+
+    def clear(self):
+        self.calls.clear()
+
+
+@pytest.fixture(scope="module")
+def bot_api():
+    stand_in = BotApiStandIn()
+    stand_in.start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture(scope="module")
+def telegram_server(endpoints_file, logs_dir, bot_api):
+    process, url = start_rasa(endpoints_file, logs_dir / "rasa-telegram.log", env={
+        "TELEGRAM_TOKEN": TOKEN, "TELEGRAM_BOT_NAME": BOT_NAME,
+        "TELEGRAM_WEBHOOK_URL": PUBLIC_WEBHOOK, "TELEGRAM_API_URL": bot_api.url,
+        "TELEGRAM_WEBHOOK_SECRET": SECRET})
+    try:
+        yield url
+    finally:
+        stop(process)
+
+
+def post(url, body, secret=SECRET, raw=None):
+    data = raw if raw is not None else json.dumps(body).encode()
+    headers = {"Content-Type": "application/json"}
+    if secret:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    request = urllib.request.Request(f"{url}/webhooks/telegram/webhook", data=data,
+                                     headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+_update_ids = iter(range(1, 10_000))
+
+
+def text_update(text, chat_id=CHAT_ID):
+    return {"update_id": next(_update_ids), "message": {
+        "message_id": next(_update_ids), "date": int(time.time()), "text": text,
+        "chat": {"id": chat_id, "type": "private"},
+        "from": {"id": chat_id, "is_bot": False, "first_name": "Sam"}}}
+
+
+def button_update(data, chat_id=CHAT_ID):
+    return {"update_id": next(_update_ids), "callback_query": {
+        "id": f"cb{next(_update_ids)}", "data": data, "chat_instance": "ci",
+        "from": {"id": chat_id, "is_bot": False, "first_name": "Sam"},
+        "message": {"message_id": 1, "date": int(time.time()), "text": "question",
+                    "chat": {"id": chat_id, "type": "private"}}}}
+
+
+def keyboard(message):
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    return [(button["text"], button["callback_data"]) for row in rows for button in row]
+
+
+def test_the_webhook_is_registered_at_start_with_the_secret(telegram_server, bot_api):
+    registrations = bot_api.sent("setwebhook")
+    assert registrations and registrations[0]["url"] == PUBLIC_WEBHOOK
+    assert registrations[0]["secret_token"] == SECRET
+
+
+def test_a_message_starts_the_triage_with_an_inline_keyboard_and_buttons_continue_it(
+        telegram_server, bot_api):
+    bot_api.clear()
+    status, _ = post(telegram_server, text_update("hurt my lower back on the leg press"))
+    assert status == 200
+    sent = bot_api.sent("sendmessage")
+    assert sent and all(int(m["chat_id"]) == CHAT_ID for m in sent)
+    assert keyboard(sent[-1]) == [("Yes", "/affirm"), ("No", "/deny"), ("Not sure", "/not_sure")]
+
+    bot_api.clear()
+    post(telegram_server, button_update("/deny"))  # "No" to the first emergency screen
+    assert bot_api.sent("answercallbackquery"), "the button press is acknowledged"
+    next_question = bot_api.sent("sendmessage")
+    assert next_question and keyboard(next_question[-1])[0] == ("Yes", "/affirm")
+
+    bot_api.clear()
+    post(telegram_server, button_update("/affirm"))  # "Yes" to weakness in both legs
+    reply = " ".join(m["text"] for m in bot_api.sent("sendmessage"))
+    assert EMERGENCY_NUMBER in reply
+
+
+def test_start_command_greets(telegram_server, bot_api):
+    bot_api.clear()
+    post(telegram_server, text_update("/start", chat_id=77))
+    reply = " ".join(m["text"] for m in bot_api.sent("sendmessage"))
+    assert EMERGENCY_NUMBER in reply and "leg press" in reply
+
+
+@pytest.mark.parametrize("raw,expected", [
+    (b"{not json", 400), (b"", 400), (b"[1, 2, 3]", 400), (b"\xff\xfe\x00binary", 400),
+    (json.dumps({"update_id": "x", "message": "not an object"}).encode(), 400),
+])
+def test_bad_updates_get_a_clear_error_not_a_crash(telegram_server, raw, expected):
+    status, body = post(telegram_server, None, raw=raw)
+    assert status == expected and "error" in body
+
+
+def test_updates_without_the_secret_are_refused(telegram_server, bot_api):
+    bot_api.clear()
+    status, _ = post(telegram_server, text_update("hello"), secret=None)
+    assert status == 403
+    assert bot_api.sent("sendmessage") == []
+
+
+def test_huge_and_markup_messages_get_a_sensible_reply(telegram_server, bot_api):
+    for text in ("my back hurts " * 8000, "<b>hi</b><script>alert(1)</script>", "🙂" * 50):
+        bot_api.clear()
+        status, _ = post(telegram_server, text_update(text, chat_id=99))
+        assert status == 200
+        assert bot_api.sent("sendmessage"), f"no reply to {text[:30]!r}"
+    # The conversation goes on afterwards.
+    bot_api.clear()
+    post(telegram_server, text_update("hello", chat_id=99))
+    assert bot_api.sent("sendmessage")
+
+
+def test_without_a_token_the_channel_is_off(rasa_server):
+    status, body = post(rasa_server, text_update("hello"))
+    assert status == 503 and "not configured" in body["error"]
