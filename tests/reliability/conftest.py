@@ -69,6 +69,7 @@ def cluster():
         print("\n==> stopping the test cluster", flush=True)
         instance.stop()
         _clear_redis(env["LOCK_STORE_URL"], prefix)
+        databases.admin.dispose()  # its pooled connection died if PostgreSQL was restarted
         databases.drop_all()
 
 
