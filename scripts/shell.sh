@@ -20,5 +20,8 @@ else
   done
   echo "==> action server up (log: var/actions-shell.log)"
 fi
-echo "==> type a message; /restart starts a fresh conversation, /stop leaves"
-.venv/bin/rasa shell --model models/triage.tar.gz --endpoints endpoints.yml
+# The shell runs its own Rasa server, on a port of its own so that it works beside make run.
+: "${SHELL_PORT:=5006}"
+echo "==> type a message; pick a button with the arrow keys and Enter;"
+echo "    /restart starts a fresh conversation, /stop leaves"
+.venv/bin/rasa shell --model models/triage.tar.gz --endpoints endpoints.yml --port "$SHELL_PORT"
