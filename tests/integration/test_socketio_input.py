@@ -68,6 +68,7 @@ def test_bad_payloads_never_break_the_conversation(rasa_server):
             for payload in ({"message": 12345, "session_id": session},
                             {"message": {"nested": [[[[{"deep": 1}]]]]}, "session_id": session},
                             {"message": None, "session_id": session},
+                            {"message": b"\xff\xfe\x00binary", "session_id": session},
                             {"message": "", "session_id": session},
                             {"message": "\x00\x01\x02 \u202e", "session_id": session}):
                 assert await client.send(payload), f"no reply to {payload!r}"
