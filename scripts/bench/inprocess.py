@@ -45,6 +45,15 @@ def timed(table, name, function):
     return wrapper
 
 
+def quiet() -> None:
+    """Rasa's server logs at INFO: no debug records (structlog's included) in the timings."""
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
+
+
 async def measure(model: str, endpoints_path: str, conversations, rounds: int) -> dict:
     from rasa.core.actions.action import RemoteAction
     from rasa.core.agent import load_agent
@@ -53,7 +62,7 @@ async def measure(model: str, endpoints_path: str, conversations, rounds: int) -
     endpoints = AvailableEndpoints.read_endpoints(endpoints_path) if endpoints_path \
         else AvailableEndpoints()
     agent = await load_agent(model_path=model, endpoints=endpoints)
-    logging.disable(logging.WARNING)
+    quiet()
     table = defaultdict(float)
     processor = agent.processor
     store = processor.tracker_store

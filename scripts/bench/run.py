@@ -82,6 +82,17 @@ def base_env(**extra) -> Dict[str, str]:
     return env
 
 
+def project_env(**settings) -> Dict[str, str]:
+    """The servers' environment as `make run` gives it: scripts/env.sh's defaults for every
+    setting not given here (it only fills in what is unset)."""
+    env = base_env(**settings)
+    dump = subprocess.run(["bash", "-c", "source scripts/env.sh >/dev/null && env -0"], cwd=ROOT,
+                          env=env, capture_output=True, check=True).stdout
+    sourced = dict(item.split("=", 1) for item in dump.decode().split("\0") if "=" in item)
+    sourced.update(settings)
+    return sourced
+
+
 def add_nlu_line(nlu_file: Path, intent: str, text: str) -> None:
     """Add one training example to `intent` (a one-line change of the NLU data)."""
     lines = nlu_file.read_text().splitlines(keepends=True)
@@ -255,11 +266,16 @@ class Bench:
         self.result["tracker_store"] = (
             "SQL, fresh SQLite file" if dialect == "sqlite" else "SQL, fresh PostgreSQL database")
         action_port, ours_port, stock_port = free_port(), free_port(), free_port()
-        env = base_env(TRACKER_DB_URL=url, RECORDS_DB_URL=url, TRACKER_DB_DIALECT=dialect,
+        env = project_env(TRACKER_DB_URL=url, RECORDS_DB_URL=url, TRACKER_DB_DIALECT=dialect,
                        TRACKER_DB_NAME=url.rsplit("/", 1)[-1], ACTION_PORT=str(action_port),
                        RASA_PORT=str(ours_port),
                        ACTION_ENDPOINT_URL=f"http://127.0.0.1:{action_port}/webhook")
         self.our_env = env
+        rasa_env = dict(env)
+        if self.args.server_pythonpath:  # a tuning experiment: code loaded by our Rasa server
+            rasa_env["PYTHONPATH"] = f"{self.args.server_pythonpath}:{env['PYTHONPATH']}"
+            self.result["server_pythonpath"] = self.args.server_pythonpath
+        self.rasa_env = rasa_env
         actions = Server("our action server",
                          [RASA, "run", "actions", "--actions", "actions", "--port",
                           str(action_port)], ROOT, env,
@@ -267,7 +283,8 @@ class Bench:
         ours = Server("our Rasa server",
                       [RASA, "run", "--model", str(self.our_model), "--port", str(ours_port),
                        "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
-                      self.ours, env, f"http://127.0.0.1:{ours_port}/", self.logs / "ours-rasa.log")
+                      self.ours, rasa_env, f"http://127.0.0.1:{ours_port}/",
+                      self.logs / "ours-rasa.log")
         stock = Server("stock Rasa server",
                        [RASA, "run", "--model", str(self.stock_model), "--port", str(stock_port)],
                        self.stock, base_env(), f"http://127.0.0.1:{stock_port}/",
@@ -290,19 +307,24 @@ class Bench:
                 raise RuntimeError(f"{name} bot fails its warm-up conversations: "
                                    f"{warm.error_samples}")
         phases: Dict[str, Dict[int, list]] = {"ours": {}, "stock": {}}
-        cpu: Dict[str, Dict[int, float]] = {"ours": {}, "stock": {}}
+        cpu: Dict[str, Dict[int, Dict[str, float]]] = {"ours": {}, "stock": {}}
         for users in USERS:
             for name in ("ours", "stock", "stock", "ours"):  # ABBA
                 url, conversations, servers = bots[name]
-                before = sum(s.cpu_s() for s in servers)
+                before = {s.name: s.cpu_s() for s in servers}
                 phase = asyncio.run(load.run_phase(url, conversations, users, duration / 2, name))
-                cpu[name][users] = cpu[name].get(users, 0.0) + sum(s.cpu_s() for s in servers) \
-                    - before
+                spent = cpu[name].setdefault(users, {})
+                for s in servers:
+                    spent[s.name] = spent.get(s.name, 0.0) + s.cpu_s() - before[s.name]
                 phases[name].setdefault(users, []).append(phase)
             for name in ("ours", "stock"):
                 summary = load.summarize(phases[name][users])
+                messages = max(summary["messages"], 1)
                 summary["server_cpu_ms_per_message"] = round(
-                    1000 * cpu[name][users] / max(summary["messages"], 1), 1)
+                    1000 * sum(cpu[name][users].values()) / messages, 1)
+                summary["cpu_ms_per_message_by_server"] = {
+                    server: round(1000 * seconds / messages, 1)
+                    for server, seconds in cpu[name][users].items()}
                 self.result.setdefault("latency", {}).setdefault(name, {})[str(users)] = summary
                 say(f"    {name:5} {users:2} users: p50 {summary['p50_ms']:7.1f} ms  "
                     f"p95 {summary['p95_ms']:7.1f} ms  p99 {summary['p99_ms']:7.1f} ms  "
@@ -313,7 +335,7 @@ class Bench:
     def inprocess(self) -> None:
         out = run_timed([PY, "-m", "scripts.bench.inprocess", "--model", str(self.our_model),
                          "--endpoints", "endpoints.yml", "--rounds", str(self.args.rounds)],
-                        self.ours, self.our_env, self.logs / "ours-inprocess.log")
+                        self.ours, self.rasa_env, self.logs / "ours-inprocess.log")
         lines = [l for l in (self.logs / "ours-inprocess.log").read_text().splitlines()
                  if l.startswith("{")]
         self.result["inprocess_ours"] = json.loads(lines[-1])
@@ -441,6 +463,9 @@ def main(argv=None) -> int:
                         default=os.environ.get("BENCH_TRACKER", "sqlite"))
     parser.add_argument("--config", help="our bot's config (default: config.yml)")
     parser.add_argument("--endpoints", help="our bot's endpoints (default: endpoints.yml)")
+    parser.add_argument("--server-pythonpath",
+                        help="tuning: a folder put first on our Rasa server's PYTHONPATH "
+                             "(e.g. with a sitecustomize.py)")
     parser.add_argument("--our-model", help="skip our training: serve this model")
     parser.add_argument("--stock-dir", help="skip the stock training: a `rasa init` folder")
     parser.add_argument("--skip-quality", action="store_true")
