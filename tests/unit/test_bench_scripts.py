@@ -1,0 +1,94 @@
+"""The benchmark's own arithmetic and scripts (scripts/bench/): fast, no servers."""
+import json
+import math
+
+import pytest
+
+from scripts.bench import conversations, load, report
+from scripts.bench.run import add_nlu_line, find_intent_file
+
+
+def test_percentiles_interpolate_like_numpy():
+    values = [10, 20, 30, 40, 50]
+    assert load.percentile(values, 50) == 30
+    assert load.percentile(values, 95) == pytest.approx(48)
+    assert load.percentile([7], 99) == 7
+    assert math.isnan(load.percentile([], 50))
+
+
+def test_summary_pools_phases_and_counts_errors():
+    a = load.Phase(bot="ours", users=8, latencies_ms=[10.0, 20.0], elapsed_s=1.0, errors=1,
+                   conversations=1)
+    b = load.Phase(bot="ours", users=8, latencies_ms=[30.0, 40.0], elapsed_s=1.0)
+    summary = load.summarize([a, b])
+    assert summary["messages"] == 4
+    assert summary["throughput_msg_s"] == 2.0
+    assert summary["errors"] == 1
+    assert summary["p50_ms"] == 25.0
+
+
+def result(ours_p95=100.0, stock_p95=80.0):
+    level = lambda p95, thr: {"p50_ms": p95 / 2, "p95_ms": p95, "p99_ms": p95 * 1.2,
+                              "throughput_msg_s": thr, "messages": 10, "errors": 0}
+    return {
+        "started": "2026-11-26T13:00:00+00:00",
+        "machine": {"cores": 2, "cpu": "test", "memory_gb": 1, "os": "linux",
+                    "python": "3.10", "rasa": "3.6.21"},
+        "latency": {"ours": {"1": level(ours_p95, 10), "8": level(ours_p95 * 4, 12),
+                             "32": level(ours_p95 * 16, 12)},
+                    "stock": {"1": level(stock_p95, 30), "8": level(stock_p95 * 4, 30),
+                              "32": level(stock_p95 * 16, 24)}},
+        "memory": {"ours": {"rasa_server_peak_rss_mb": 1200.0},
+                   "stock": {"rasa_server_peak_rss_mb": 1000.0}},
+        "train": {"ours": {"scratch_s": 150.0}, "stock": {"scratch_s": 90.0}},
+    }
+
+
+def test_headline_is_ours_over_stock():
+    head = report.headline(result())
+    assert head == {"p95_1": 1.25, "p95_8": 1.25, "throughput_32": 0.5, "rss": 1.2,
+                    "train_s": 150.0}
+    json.dumps(head)  # one JSON object on the last line
+
+
+def test_verdicts_against_the_targets():
+    verdict = report.verdicts(report.headline(result(ours_p95=70.0)))
+    assert verdict["p95_1"] == "met (stretch too)"
+    assert verdict["throughput_32"] == "missed"
+    assert verdict["rss"] == "met"
+    assert verdict["train_s"] == "met"
+    assert report.verdicts({})["p95_1"] == "n/a"
+
+
+def test_table_renders_even_with_parts_missing():
+    text = report.table(result())
+    assert text.startswith("| figure | ours |")
+    assert "1.25x" in text
+    assert "| figure" in report.table({})
+
+
+def test_every_triage_conversation_ends_in_a_recommendation():
+    for conversation in conversations.OURS:
+        assert conversation.disposition in {"emergency", "urgent", "see_doctor", "self_care"}
+        for turn in conversation.turns:
+            if turn.startswith("/") and "{" in turn:
+                json.loads(turn[turn.index("{"):])  # button payloads are valid JSON
+
+
+def test_disposition_is_read_from_the_custom_payload():
+    messages = [{"text": "hi"}, {"custom": {"disposition": "urgent"}}, {"text": "call"}]
+    assert conversations.disposition_of(messages) == "urgent"
+    assert conversations.disposition_of(None) is None
+
+
+def test_one_nlu_line_is_added_to_the_intent(tmp_path):
+    nlu = tmp_path / "data" / "nlu.yml"
+    nlu.parent.mkdir()
+    nlu.write_text('version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - hi\n'
+                   '    - hello\n- intent: bye\n  examples: |\n    - bye\n')
+    assert find_intent_file(tmp_path / "data", "greet") == nlu
+    add_nlu_line(nlu, "greet", "good day")
+    lines = nlu.read_text().splitlines()
+    assert lines[4:7] == ["    - good day", "    - hi", "    - hello"]
+    with pytest.raises(ValueError):
+        add_nlu_line(nlu, "missing", "x")
