@@ -98,13 +98,15 @@ def install() -> None:
         if not failures:
             return should_continue
         name = action.name()
-        logger.error("action %s failed (%s); the person was told", name,
-                     type(failures[0]).__name__)
         if name == ACTION_SESSION_START_NAME:
+            logger.error("action %s failed (%s); the emergency number comes from the "
+                         "server's settings", name, type(failures[0]).__name__)
             if not tracker.get_slot(EMERGENCY_NUMBER_SLOT):
                 tracker.update(SlotSet(EMERGENCY_NUMBER_SLOT, settings.emergency_number()),
                                self.domain)
             return should_continue
+        logger.error("action %s failed (%s); the person was asked to try again",
+                     name, type(failures[0]).__name__)
         await _reply_service_problem(self, tracker, output_channel)
         tracker.update(ActionExecuted(ACTION_LISTEN_NAME), self.domain)
         return False

@@ -15,7 +15,7 @@ cluster-status:
 reliability: $(MODEL) system-deps
 	@mkdir -p var/reliability; rm -f var/reliability/summary.json
 	@start=$$(date +%s); \
-	timeout 900 $(PY) -m pytest tests/reliability -q -p no:cacheprovider; status=$$?; \
+	timeout 900 $(PY) -m pytest tests/reliability -q -s -W ignore -p no:cacheprovider; status=$$?; \
 	echo "==> reliability tests finished in $$(( $$(date +%s) - start )) s (exit $$status)"; \
 	$(PY) tests/reliability/summary.py var/reliability/summary.json; exit $$status
 
