@@ -362,12 +362,12 @@ class Bench:
         jobs = {
             "ours_nlu": ([RASA, "test", "nlu", "--nlu", str(ROOT / "tests/nlu/test_nlu.yml"),
                           "--model", str(self.our_model), "--out", str(q / "ours-nlu"),
-                          "--successes"], self.ours, self.our_env),
+                          "--successes", "--no-plot"], self.ours, self.our_env),
             "ours_core": ([RASA, "test", "core", "--stories", str(ROOT / "tests/stories"),
                            "--model", str(self.our_model), "--endpoints", str(ours_endpoints),
-                           "--out", str(q / "ours-stories")], self.ours, self.our_env),
+                           "--out", str(q / "ours-stories"), "--no-plot"], self.ours, self.our_env),
             "stock": ([RASA, "test", "--model", str(self.stock_model), "--out",
-                       str(q / "stock")], self.stock, base_env()),
+                       str(q / "stock"), "--no-plot"], self.stock, base_env()),
         }
 
         def run(name):
@@ -456,9 +456,12 @@ def conversations(folder: Path) -> dict:
 
 
 def main(argv=None) -> int:
+    import warnings
+
+    warnings.simplefilter("ignore")  # libraries' deprecation notices at import say nothing here
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=float(os.environ.get(
-        "BENCH_DURATION", 24)), help="seconds of load per bot and level (split in two halves)")
+        "BENCH_DURATION", 16)), help="seconds of load per bot and level (split in two halves)")
     parser.add_argument("--tracker", choices=("sqlite", "postgresql"),
                         default=os.environ.get("BENCH_TRACKER", "sqlite"))
     parser.add_argument("--config", help="our bot's config (default: config.yml)")
