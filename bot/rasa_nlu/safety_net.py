@@ -25,8 +25,10 @@ from bot.rasa_nlu.stateless import StatelessComponent
 
 RED_FLAG_INTENT = "report_red_flag"
 SYMPTOM_INTENT = "report_symptom"
-# A message read as a detail, or not confidently read at all, that names a symptom.
-REPORT_IF_SYMPTOM = ("inform", "nlu_fallback")
+# A message read as a detail, a greeting or thanks, or not confidently read at all, that
+# describes a complaint: "hey, did leg press yesterday and my lower back is killing me" is
+# a report that opens with a greeting, not a greeting.
+REPORT_IF_SYMPTOM = ("inform", "nlu_fallback", "greet", "thank")
 RED_FLAG_ENTITY = "red_flag"
 BODY_ENTITIES = {"red_flag", "risk_factor", "symptom", "body_part", "severity"}
 INTENT_RANKING = "intent_ranking"
@@ -40,6 +42,12 @@ def has_red_flag(entities: List[Dict[Text, Any]]) -> bool:
 def has_symptom(entities: List[Dict[Text, Any]]) -> bool:
     return any(e.get("entity") == "symptom" and e.get("role") != NEGATED_ROLE
                for e in entities or [])
+
+
+def describes_a_complaint(entities: List[Dict[Text, Any]]) -> bool:
+    """A symptom, or a body part with how bad it is ("my lower back is killing me")."""
+    found = {e.get("entity") for e in entities or [] if e.get("role") != NEGATED_ROLE}
+    return has_symptom(entities) or {"body_part", "severity"} <= found
 
 
 def only_negated_red_flags(entities: List[Dict[Text, Any]]) -> bool:
@@ -90,7 +98,7 @@ class RedFlagSafetyNet(StatelessComponent):
         symptom report, and the triage starts (inside the form it is read the same way)."""
         intent = message.get(INTENT) or {}
         if (intent.get(INTENT_NAME_KEY) in REPORT_IF_SYMPTOM
-                and has_symptom(message.get(ENTITIES))
+                and describes_a_complaint(message.get(ENTITIES))
                 and not any(e.get("entity") == "input_issue" for e in message.get(ENTITIES) or [])):
             report = {INTENT_NAME_KEY: SYMPTOM_INTENT,
                       PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY, 1.0)}

@@ -43,3 +43,12 @@ def test_a_detail_that_names_a_symptom_is_a_symptom_report():
     symptom = {"entity": "symptom", "value": "pain"}
     assert run("inform", [symptom]) == "report_symptom"
     assert run("inform", [{"entity": "symptom", "value": "pain", "role": "negated"}]) == "inform"
+
+
+def test_a_greeting_or_thanks_that_describes_a_complaint_is_a_symptom_report():
+    back, killing = {"entity": "body_part", "value": "lower_back"}, \
+        {"entity": "severity", "value": "severe"}
+    assert run("greet", [back, killing]) == "report_symptom"
+    assert run("thank", [{"entity": "symptom", "value": "pain"}]) == "report_symptom"
+    assert run("greet", []) == "greet"
+    assert run("greet", [back]) == "greet"  # "hi, question about my back" is not a report
