@@ -228,10 +228,11 @@ DOCS_HEADER = """# Benchmarks
 `make bench` measures this bot and, in the same run on the same machine, Rasa's stock demo bot
 (`rasa init --no-prompt` into a temporary folder): training, latency and throughput over the
 REST webhook at 1, 8 and 32 simulated users, memory, start time, model size, the in-process
-cost of one message, and the quality of both on their test sets. It takes about 12 minutes on
-2 cores and is not part of `make test`. Results land in `results/bench/` (ignored by git):
-`latest.json`, `table.md`, `latency.png`. The last line printed is one JSON object with the
-ratios ours/stock, for scripts. How it works: `scripts/bench/` (module docstrings).
+cost of one message, and the quality of both on their test sets. The run below took 13 min 18 s
+on 2 cores shared with other jobs; it is not part of `make test`. Results land in
+`results/bench/` (ignored by git): `latest.json`, `table.md`, `latency.png`. The last line
+printed is one JSON object with the ratios ours/stock, for scripts. How it works:
+`scripts/bench/` (module docstrings); `make bench BENCH_ARGS=--help` for the options.
 
 ## Latest run
 
