@@ -9,6 +9,10 @@ erase action ran leaves nothing of the conversation in the table.
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import ActionExecuted, UserUttered
 
+from bot import rasa_speedups
+
+rasa_speedups.install()
+
 ERASE_ACTION = "action_erase_my_data"
 
 
@@ -23,6 +27,10 @@ def erasure_requested(tracker) -> bool:
 
 
 class ErasableSQLTrackerStore(SQLTrackerStore):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        rasa_speedups.use_sqlite_wal(self.engine)
+
     async def save(self, tracker) -> None:
         if not erasure_requested(tracker):
             await super().save(tracker)
