@@ -19,7 +19,7 @@ What happens instead, when an action raises (anything but a form's validation re
 - the emergency number slot is filled from EMERGENCY_NUMBER if it is still empty;
 - for `action_session_start`, nothing else: the message is handled as usual, and if a later
   action fails too the person gets the message below;
-- for any other action: the person gets SERVICE_PROBLEM once, the bot listens again, and the
+- for any other action: the person gets utter_service_problem once, the bot listens again, and the
   prediction loop stops. An active form stays active, so when the action server is back the
   person's next answer continues the triage where it stopped.
 The log line says which action failed and why (no message text).
@@ -39,21 +39,12 @@ from bot import settings
 logger = logging.getLogger(__name__)
 
 EMERGENCY_NUMBER_SLOT = "emergency_number"
+# The reply's wording is the project's, in domain.yml. Rasa renders it in the server itself
+# (its response templates need nothing from the action server).
 SERVICE_PROBLEM_RESPONSE = "utter_service_problem"
-# The project's wording lives in domain.yml; this reply is sent by the server itself when the
-# action server is unreachable, so it must not depend on anything the action server does.
-SERVICE_PROBLEM = (
-    "Sorry, something went wrong on my side and I couldn't finish that step. "
-    "Please send your last message again in a minute; your answers so far are kept. "
-    "If you think it's an emergency, don't wait: call {emergency_number} now. "
-    "If it's urgent but not an emergency, contact your GP or an urgent care line today."
-)
+RESPONSES = [SERVICE_PROBLEM_RESPONSE]  # checked against the domain by make validate
 
 _installed = False
-
-
-def service_problem_text(emergency_number: str) -> str:
-    return SERVICE_PROBLEM.format(emergency_number=emergency_number)
 
 
 def _watch(action, failures: list) -> None:
@@ -72,12 +63,12 @@ def _watch(action, failures: list) -> None:
     action.run = watched_run
 
 
-async def _reply_service_problem(processor, tracker, output_channel) -> None:
+async def _reply_service_problem(processor, tracker, output_channel, nlg) -> None:
     number = tracker.get_slot(EMERGENCY_NUMBER_SLOT) or settings.emergency_number()
     if not tracker.get_slot(EMERGENCY_NUMBER_SLOT):
         tracker.update(SlotSet(EMERGENCY_NUMBER_SLOT, number), processor.domain)
-    message = BotUttered(service_problem_text(number),
-                         metadata={"utter_action": SERVICE_PROBLEM_RESPONSE})
+    reply = await nlg.generate(SERVICE_PROBLEM_RESPONSE, tracker, output_channel.name())
+    message = BotUttered(reply.get("text"), metadata={"utter_action": SERVICE_PROBLEM_RESPONSE})
     tracker.update(message, processor.domain)
     await output_channel.send_response(tracker.sender_id, {"text": message.text})
 
@@ -107,7 +98,7 @@ def install() -> None:
             return should_continue
         logger.error("action %s failed (%s); the person was asked to try again",
                      name, type(failures[0]).__name__)
-        await _reply_service_problem(self, tracker, output_channel)
+        await _reply_service_problem(self, tracker, output_channel, nlg)
         tracker.update(ActionExecuted(ACTION_LISTEN_NAME), self.domain)
         return False
 

@@ -19,8 +19,9 @@ sys.path.insert(0, str(ROOT))
 
 def responses_sent_by_actions() -> set:
     import actions
+    from bot import action_failure  # the Rasa server's own reply when actions fail
 
-    sent = set()
+    sent = set(action_failure.RESPONSES)
     for module_info in pkgutil.iter_modules(actions.__path__):
         module = importlib.import_module(f"actions.{module_info.name}")
         sent |= set(getattr(module, "RESPONSES", ()))
