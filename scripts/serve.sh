@@ -26,8 +26,16 @@ $RASA run actions --actions actions --port "$ACTION_PORT" &
 pids+=($!)
 echo "==> starting the Rasa server on port ${RASA_PORT} (model $MODEL)"
 IFS=, read -r -a origins <<< "$CORS_ORIGINS"
-$RASA run --model "$MODEL" --port "$RASA_PORT" --endpoints endpoints.yml \
-  --credentials credentials.yml --cors "${origins[@]}" &
+# Rasa's HTTP API (trackers, model, events) only with authentication: a token
+# (RASA_API_TOKEN) or a JWT secret. The chat channels (/webhooks/...) stay open.
+api=()
+if [ -n "${RASA_API_TOKEN:-}" ]; then
+  api=(--enable-api --auth-token "$RASA_API_TOKEN")
+elif [ -n "${RASA_JWT_SECRET:-}" ]; then
+  api=(--enable-api --jwt-secret "$RASA_JWT_SECRET" --jwt-method "${RASA_JWT_METHOD:-HS256}")
+fi
+$RASA run --model "$MODEL" --interface "${RASA_INTERFACE:-127.0.0.1}" --port "$RASA_PORT" \
+  --endpoints endpoints.yml --credentials credentials.yml --cors "${origins[@]}" "${api[@]}" &
 pids+=($!)
 echo "==> starting the chat widget's page on port ${WIDGET_PORT}"
 .venv/bin/python -m bot.web --port "$WIDGET_PORT" &
