@@ -1,4 +1,4 @@
-# The multi-instance set-up and its load, fault and fuzz tests (docs/deployment.md).
+# The multi-instance set-up and its load, fault and fuzz tests (README.md, "Running several servers").
 .PHONY: cluster cluster-stop cluster-status reliability audit model-locked
 
 # The model, trained only under the training lock (another make may be training it).
