@@ -29,6 +29,10 @@ help:
 	@echo "make train   train the model if data or config changed"
 	@echo "make migrate apply database migrations"
 	@echo "make nlu-report  5-fold cross-validation and held-out NLU scores, with plots"
+	@echo "make bench   speed, cost and quality against Rasa's stock bot (about 13 minutes)"
+	@echo "make cluster / cluster-stop   two Rasa and two action servers behind nginx"
+	@echo "make reliability  load, faults and hostile input against a cluster (CI runs it)"
+	@echo "make audit   known advisories of the pinned packages (needs the internet)"
 	@echo "make clean   remove the venv, models, caches and build output"
 
 install: $(STAMP)
