@@ -20,6 +20,7 @@ import json
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
+from aiogram import Bot
 from aiogram.bot.api import TelegramAPIServer
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -39,8 +40,8 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 class TriageTelegramOutput(TelegramOutput):
     def __init__(self, access_token: Text, api_url: Text = DEFAULT_API_URL) -> None:
-        TelegramOutput.__bases__[0].__init__(  # aiogram's Bot, with the chosen API server
-            self, access_token, server=TelegramAPIServer.from_base(api_url))
+        # Rasa's TelegramOutput is an aiogram Bot whose __init__ takes only the token.
+        Bot.__init__(self, access_token, server=TelegramAPIServer.from_base(api_url))
 
     async def send_text_with_buttons(self, recipient_id: Text, text: Text,
                                      buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:

@@ -7,7 +7,6 @@ results/screenshots/.
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
