@@ -43,20 +43,37 @@ def record(figures, stats, conversations, check, elapsed, phase):
     log(f"{phase}: {figures['details'][phase]}")
 
 
+def load_phase(cluster, tracker_engine, figures, users, phase, during=None):
+    """`users` people through the balancer (with `during` running alongside, e.g. a fault),
+    then every conversation checked against PostgreSQL; the figures recorded under `phase`.
+    A fault phase (one with `during`) counts as survived when nothing was lost or doubled."""
+    stats = Stats()
+    start = time.monotonic()
+    conversations = asyncio.run(crowd(cluster, stats, users, phase, during=during))
+    elapsed = time.monotonic() - start
+    check = check_against_database(tracker_engine, conversations)
+    record(figures, stats, conversations, check, elapsed, phase)
+    intact = check["events_lost"] == 0 and check["events_duplicated"] == 0
+    if during is not None:
+        figures["faults_survived"] += int(not stats.errors and intact
+                                          and all(c.done for c in conversations))
+    return stats, conversations, check, elapsed
+
+
+def assert_intact(stats, check):
+    assert not stats.errors, stats.errors[:10]
+    assert check["events_lost"] == 0 and check["events_duplicated"] == 0, check["problems"][:10]
+
+
 def test_sixty_people_at_once_every_reply_arrives_and_every_event_is_stored(
         cluster, tracker_engine, figures):
     log(f"load: {USERS} simulated people, full triage each, through nginx")
-    stats = Stats()
-    start = time.monotonic()
-    conversations = asyncio.run(crowd(cluster, stats, USERS, "load"))
-    elapsed = time.monotonic() - start
-    check = check_against_database(tracker_engine, conversations)
-    record(figures, stats, conversations, check, elapsed, "load")
+    stats, conversations, check, elapsed = load_phase(cluster, tracker_engine, figures, USERS,
+                                                      "load")
     figures["p95_ms"] = stats.p95_ms()
     figures["throughput_msg_s"] = round(stats.messages / elapsed, 1)
-    assert not stats.errors, stats.errors[:10]
     assert all(c.done for c in conversations)
-    assert check["events_lost"] == 0 and check["events_duplicated"] == 0, check["problems"][:10]
+    assert_intact(stats, check)
 
 
 def test_a_rasa_server_killed_mid_load_its_conversations_continue_on_the_other(
@@ -73,16 +90,9 @@ def test_a_rasa_server_killed_mid_load_its_conversations_continue_on_the_other(
         await asyncio.get_running_loop().run_in_executor(
             None, lambda: cluster.stop_service("rasa-1", signal.SIGKILL))
 
-    stats = Stats()
-    start = time.monotonic()
-    conversations = asyncio.run(crowd(cluster, stats, USERS, "kill", during=kill_when_busy))
-    elapsed = time.monotonic() - start
-    check = check_against_database(tracker_engine, conversations)
-    record(figures, stats, conversations, check, elapsed, "kill_rasa_server")
-    ok = not stats.errors and check["events_lost"] == 0 and check["events_duplicated"] == 0
-    figures["faults_survived"] += int(ok and all(c.done for c in conversations))
+    stats, _, check, _ = load_phase(cluster, tracker_engine, figures, USERS, "kill_rasa_server",
+                                    during=kill_when_busy)
     log("restarting rasa-1 for the next tests")
     cluster.start_service("rasa-1")
     cluster.wait_healthy(["rasa-1"])
-    assert not stats.errors, stats.errors[:10]
-    assert check["events_lost"] == 0 and check["events_duplicated"] == 0, check["problems"][:10]
+    assert_intact(stats, check)

@@ -9,8 +9,8 @@ import aiohttp
 import pytest
 
 from conftest import EMERGENCY_NUMBER, log
-from rel_client import MILDEST, SCRIPTS, Person, Stats, check_against_database, disposition_of
-from test_1_load import crowd, record
+from rel_client import MILDEST, disposition_of
+from test_1_load import assert_intact, load_phase
 
 PG_VERSION = "15"
 
@@ -107,13 +107,6 @@ def test_postgres_restarts_mid_load_and_the_servers_reconnect(cluster, tracker_e
         took = await asyncio.get_running_loop().run_in_executor(None, restart_postgres)
         log(f"PostgreSQL accepts connections again after {took:.1f} s")
 
-    stats = Stats()
-    start = time.monotonic()
-    conversations = asyncio.run(crowd(cluster, stats, users, "pgrestart", during=restart_when_busy))
-    elapsed = time.monotonic() - start
-    check = check_against_database(tracker_engine, conversations)
-    record(figures, stats, conversations, check, elapsed, "postgres_restart")
-    ok = not stats.errors and check["events_lost"] == 0 and check["events_duplicated"] == 0
-    figures["faults_survived"] += int(ok and all(c.done for c in conversations))
-    assert not stats.errors, stats.errors[:10]
-    assert check["events_lost"] == 0 and check["events_duplicated"] == 0, check["problems"][:10]
+    stats, _, check, _ = load_phase(cluster, tracker_engine, figures, users, "postgres_restart",
+                                    during=restart_when_busy)
+    assert_intact(stats, check)
