@@ -1,13 +1,9 @@
 """Whole conversations over the REST channel, against the trained model and action server."""
 import pytest
 
-NO = "/deny"
-CLEAR_SCREENS = [NO] * 7  # the seven emergency and urgent screening questions
-# Every question answered with its mildest button: a self-care outcome on its own.
-MILDEST_ANSWERS = CLEAR_SCREENS + [
-    '/inform{"severity":"mild"}', '/inform{"trend":"better"}',
-    '/inform{"duration":"under_1_week"}', '/inform{"spread":"none"}',
-    '/inform{"aggravator":"movement"}', '/inform{"age_band":"18_49"}']
+# Every question answered with its mildest button, a self-care outcome on its own: the same
+# answers the benchmark's and the load tests' simulated people give.
+from scripts.bench.conversations import MILDEST_ANSWERS
 
 
 def texts(messages):

@@ -18,10 +18,8 @@ from typing import List, Optional
 
 import aiohttp
 
-NO = "/deny"
-MILDEST = [NO] * 7 + ['/inform{"severity":"mild"}', '/inform{"trend":"better"}',
-                      '/inform{"duration":"under_1_week"}', '/inform{"spread":"none"}',
-                      '/inform{"aggravator":"movement"}', '/inform{"age_band":"18_49"}']
+from scripts.bench.conversations import MILDEST_ANSWERS as MILDEST
+
 TYPED = ["no", "nope", "no", "no", "nah", "no", "no", "7 out of 10", "about the same",
          "3 weeks", "down my left leg", "sitting at my desk", "I'm 34"]
 
