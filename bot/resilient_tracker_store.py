@@ -28,6 +28,7 @@ from rasa.core.tracker_store import create_engine_kwargs
 from sqlalchemy import exc
 from sqlalchemy.orm import sessionmaker
 
+from bot import rasa_speedups
 from bot.tracker_store import ErasableSQLTrackerStore
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class ResilientSQLTrackerStore(ErasableSQLTrackerStore):
         url = self.engine.url
         self.engine.dispose()
         self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+        rasa_speedups.use_sqlite_wal(self.engine)  # the new engine keeps the parent's tuning
         self.sessionmaker = sessionmaker(bind=self.engine)
 
     async def _retrying(self, what: str, call):
