@@ -18,7 +18,9 @@ from typing import List, Optional
 
 import aiohttp
 
-from scripts.bench.conversations import MILDEST_ANSWERS as MILDEST
+from scripts.bench.conversations import MILDEST_ANSWERS
+
+MILDEST = list(MILDEST_ANSWERS)  # the scripts below extend it as a list
 
 TYPED = ["no", "nope", "no", "no", "nah", "no", "no", "7 out of 10", "about the same",
          "3 weeks", "down my left leg", "sitting at my desk", "I'm 34"]
