@@ -1,17 +1,23 @@
-"""Two costs of Rasa 3.6 that this bot pays on every message, removed (measured by make bench).
+"""Costs of Rasa 3.6 that this bot paid on every message, removed (measured by make bench;
+the figures are in-process ms per message, scripts/bench/inprocess.py).
 
 1. Rasa checks every reply of the action server with `jsonschema.validate()`, which first
-   re-checks the schema itself against its meta-schema: about 20 ms of CPU per action call,
-   and this bot makes two calls a turn. A validator built once does the same check in under
-   2 ms. A reply that fails it goes to Rasa's own check, so the error message is Rasa's.
-   (make bench: Rasa server CPU per message 75 -> 35 ms; p95 at 8 users 3.9x -> 1.9x the
-   stock bot's.)
-2. SQLite commits wait for the disk twice per turn in its default journal mode: WAL with
+   re-checks the schema itself against its meta-schema (about 20 ms a call), then tries each
+   event against all twenty-odd event shapes. Validators built once, one per event shape,
+   give the same answer in 0.14 ms (tests/unit/test_rasa_speedups.py compares them). A reply
+   that fails goes to Rasa's own check, so the error and its message are Rasa's.
+2. Rasa finds an event's class by walking all subclasses of Event for every event it reads;
+   a table filled on first use answers at once.
+3. A custom slot mapping's action is called over HTTP after every message; a mapping that
+   names the entities it needs (`only_with_entities` in domain.yml) is skipped for a
+   message without them: most turns, as buttons and "no" carry none.
+4. SQLite commits wait for the disk twice per turn in its default journal mode: WAL with
    synchronous=NORMAL keeps every committed turn across a crash of the server (only a power
-   cut can lose the last one) and cuts the tracker save from 25 to 8 ms.
+   cut can lose the last one) and cut the tracker save from 25 to 8 ms.
 
 Installed once per process by bot.rasa_nlu (the model's components) and bot.tracker_store.
-Pinned to what Rasa 3.6 does: the patch checks the method it replaces still exists.
+Pinned to Rasa 3.6 (requirements.txt); tests/unit/test_rasa_speedups.py fails if a newer
+Rasa changes what these shortcuts rely on.
 """
 from __future__ import annotations
 
@@ -28,23 +34,108 @@ def install() -> None:
         return
     _installed = True
     _validate_action_replies_with_one_validator()
+    _look_up_event_classes_once()
+    _call_custom_mappings_only_with_their_entities()
 
 
 def _validate_action_replies_with_one_validator() -> None:
     from rasa.core.actions.action import RemoteAction
 
     schema = RemoteAction.action_response_format_spec()
-    validator = jsonschema.validators.validator_for(schema)(schema)
+    check = _event_type_dispatching_check(schema) or _one_validator_check(schema)
     rasa_check = RemoteAction._validate_action_result
 
     def _validate_action_result(self, result) -> bool:
-        try:
-            validator.validate(result)
+        if check(result):
             return True
-        except jsonschema.ValidationError:
-            return rasa_check(self, result)  # logs Rasa's own explanation
+        return rasa_check(self, result)  # rejects it, with Rasa's own explanation in the log
 
     RemoteAction._validate_action_result = _validate_action_result
+
+
+def _one_validator_check(schema):
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    return validator.is_valid
+
+
+def _event_type_dispatching_check(schema):
+    """The same check, faster: the schema says an event is `oneOf` some twenty shapes, each
+    with its own constant `event` name, so jsonschema tries every shape on every event. Only
+    the shape whose name the event carries can match, so checking that one alone gives the
+    same answer. None if the schema is not of that form (a newer Rasa): then every shape."""
+    try:
+        items = schema["properties"]["events"]["items"]
+        shapes = items["oneOf"]
+        names = [shape["properties"]["event"]["const"] for shape in shapes]
+    except (KeyError, TypeError):
+        return None
+    if len(set(names)) != len(names):
+        return None
+    base = {key: value for key, value in items.items() if key != "oneOf"}
+    make = jsonschema.validators.validator_for(schema)
+    by_name = {name: make({"allOf": [base, shape]}) for name, shape in zip(names, shapes)}
+    outer = make({**schema, "properties": {**schema["properties"],
+                                           "events": {"type": "array"}}})
+
+    def check(result) -> bool:
+        if not outer.is_valid(result):
+            return False
+        for event in (result.get("events") or []) if isinstance(result, dict) else []:
+            name = event.get("event") if isinstance(event, dict) else None
+            validator = by_name.get(name) if isinstance(name, str) else None
+            if validator is None or not validator.is_valid(event):
+                return False
+        return True
+
+    return check
+
+
+def _look_up_event_classes_once() -> None:
+    """Rasa finds an event's class by walking every subclass of Event, checking each for
+    abstract methods, for every event it reads: for each stored event when a conversation is
+    loaded, and for each event an action returns. The answer never changes once found."""
+    from rasa.shared.core.events import Event
+
+    rasa_lookup = Event.resolve_by_type
+    found = {}
+
+    def resolve_by_type(type_name, default=None):
+        cls = found.get(type_name)
+        if cls is None:
+            cls = rasa_lookup(type_name, default)
+            if cls is not None and cls is not default:
+                found[type_name] = cls
+        return cls
+
+    Event.resolve_by_type = staticmethod(resolve_by_type)
+
+
+# A key of a custom slot mapping in domain.yml: the entities without which the mapping's
+# action cannot change anything.
+ONLY_WITH_ENTITIES = "only_with_entities"
+
+
+def _call_custom_mappings_only_with_their_entities() -> None:
+    """Rasa calls a custom slot mapping's action over HTTP after every message, sending the
+    whole conversation. `action_track_findings` only reads red flags, risk factors and
+    symptoms from the message, and most messages (every button press, every "no") carry none:
+    for those the call is skipped. The mapping names its entities itself (domain.yml), and
+    tests/unit/test_rasa_speedups.py checks that they are the ones the action reads."""
+    from rasa.core.actions.action import ActionExtractSlots
+
+    rasa_execute = ActionExtractSlots._execute_custom_action
+
+    async def _execute_custom_action(self, mapping, executed_custom_actions, output_channel,
+                                     nlg, tracker, domain):
+        needed = mapping.get(ONLY_WITH_ENTITIES)
+        if needed is not None and not any(
+                entity.get("entity") in needed
+                for entity in tracker.latest_message.entities or []):
+            return [], executed_custom_actions
+        return await rasa_execute(self, mapping, executed_custom_actions, output_channel, nlg,
+                                  tracker, domain)
+
+    ActionExtractSlots._execute_custom_action = _execute_custom_action
 
 
 def use_sqlite_wal(engine: Engine) -> None:

@@ -23,12 +23,8 @@ import logging
 import os
 import time
 
-import sqlalchemy as sa
-from rasa.core.tracker_store import create_engine_kwargs
 from sqlalchemy import exc
-from sqlalchemy.orm import sessionmaker
 
-from bot import rasa_speedups
 from bot.tracker_store import ErasableSQLTrackerStore
 
 logger = logging.getLogger(__name__)
@@ -41,13 +37,8 @@ def retry_seconds() -> float:
 
 
 class ResilientSQLTrackerStore(ErasableSQLTrackerStore):
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        url = self.engine.url
-        self.engine.dispose()
-        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
-        rasa_speedups.use_sqlite_wal(self.engine)  # the new engine keeps the parent's tuning
-        self.sessionmaker = sessionmaker(bind=self.engine)
+    def engine_options(self, url) -> dict:
+        return {**super().engine_options(url), "pool_pre_ping": True}
 
     async def _retrying(self, what: str, call):
         deadline = time.monotonic() + retry_seconds()

@@ -1,0 +1,137 @@
+"""The shortcuts of bot/rasa_speedups.py give the answers Rasa's own code gives."""
+import asyncio
+import copy
+from pathlib import Path
+
+import jsonschema
+import pytest
+from rasa.core.actions.action import ActionExtractSlots, RemoteAction
+from rasa.shared.core import events as rasa_events
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.utils.common import all_subclasses
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.track_findings import ActionTrackFindings
+from bot import rasa_speedups
+
+rasa_speedups.install()
+DOMAIN = Domain.load(str(Path(__file__).parents[2] / "domain.yml"))
+SCHEMA = RemoteAction.action_response_format_spec()
+
+
+def sample_events():
+    """One event of each kind an action can return, as the action server sends them."""
+    user = rasa_events.UserUttered(
+        "my back hurts", {"name": "report_symptom", "confidence": 0.9},
+        [{"entity": "symptom", "value": "pain", "start": 8, "end": 13}])
+    made = [user, rasa_events.ActionExecuted("action_listen"),
+            rasa_events.SlotSet("flags", ["both_legs"]), rasa_events.SlotSet("severity", None),
+            rasa_events.BotUttered("hello", {"buttons": [{"title": "No", "payload": "/deny"}]}),
+            rasa_events.ActiveLoop("triage_form"), rasa_events.ActiveLoop(None),
+            rasa_events.ActionExecutionRejected("triage_form"), rasa_events.LoopInterrupted(True),
+            rasa_events.FollowupAction("action_give_disposition"), rasa_events.Restarted(),
+            rasa_events.AllSlotsReset(), rasa_events.SessionStarted(),
+            rasa_events.ConversationPaused(), rasa_events.ConversationResumed(),
+            rasa_events.UserUtteranceReverted(), rasa_events.ActionReverted(),
+            rasa_events.StoryExported(), rasa_events.EntitiesAdded([{"entity": "side",
+                                                                     "value": "left"}])]
+    return [event.as_dict() for event in made]
+
+
+def variants(reply):
+    """The reply itself, then every one-field change of it to a value of the wrong type."""
+    yield reply
+    for index, event in enumerate(reply["events"]):
+        for key in list(event) + ["event"]:
+            for wrong in (3, "x", None, [], {}, 1.5, True):
+                changed = copy.deepcopy(reply)
+                changed["events"][index][key] = wrong
+                yield changed
+        without = copy.deepcopy(reply)
+        without["events"][index].pop("event")
+        yield without
+    yield {"events": "not a list"}
+    yield {"events": [7]}
+    yield {"responses": [{"text": "hi"}], "events": []}
+    yield {"responses": "no"}
+    yield []
+
+
+def test_checking_one_event_shape_agrees_with_checking_all_of_them():
+    fast = rasa_speedups._event_type_dispatching_check(SCHEMA)
+    assert fast is not None, "Rasa's reply schema changed: the shortcut no longer applies"
+    full = jsonschema.validators.validator_for(SCHEMA)(SCHEMA)
+    reply = {"events": sample_events(), "responses": [{"text": "hi", "buttons": []}]}
+    assert full.is_valid(reply)
+    checked = 0
+    for candidate in variants(reply):
+        assert fast(candidate) == full.is_valid(candidate), candidate
+        checked += 1
+    assert checked > 500
+
+
+def test_an_invalid_reply_is_still_rejected_with_rasas_explanation():
+    remote = RemoteAction("validate_triage_form", None)
+    with pytest.raises(jsonschema.ValidationError, match="Failed to validate Action server"):
+        remote._validate_action_result({"events": [{"event": "slot", "name": 3}]})
+    assert remote._validate_action_result({"events": sample_events()}) is True
+
+
+def test_event_classes_are_found_as_rasa_finds_them():
+    for cls in all_subclasses(rasa_events.Event):
+        assert rasa_events.Event.resolve_by_type(cls.type_name) is not None
+        assert rasa_events.Event.resolve_by_type(cls.type_name).type_name == cls.type_name
+    with pytest.raises(ValueError):
+        rasa_events.Event.resolve_by_type("no_such_event")
+    assert rasa_events.Event.resolve_by_type("no_such_event", rasa_events.SlotSet) \
+        is rasa_events.SlotSet
+
+
+def mapping_entities():
+    lists = [mapping[rasa_speedups.ONLY_WITH_ENTITIES] for slot in DOMAIN.slots
+             for mapping in slot.mappings if rasa_speedups.ONLY_WITH_ENTITIES in mapping]
+    assert lists, "no slot mapping of domain.yml names its entities"
+    return lists
+
+
+def track_findings(entities):
+    tracker = Tracker("t", {"flags": None, "symptoms": None},
+                      {"text": "x", "intent": {"name": "inform"}, "entities": entities},
+                      [], False, None, {}, "action_listen")
+    return asyncio.run(ActionTrackFindings().run(CollectingDispatcher(), tracker, {}))
+
+
+def test_track_findings_changes_nothing_without_the_entities_its_mapping_names():
+    for needed in mapping_entities():
+        others = [name for name in DOMAIN.entities if name not in needed]
+        values = {"red_flag": "both_legs", "risk_factor": "pregnancy", "symptom": "pain"}
+        assert track_findings([{"entity": name, "value": values.get(name, "x")}
+                               for name in others]) == []
+        for name in needed:  # and each named entity can change something
+            assert track_findings([{"entity": name, "value": values[name]}]), name
+
+
+def test_rasa_skips_the_call_only_for_a_message_without_those_entities(monkeypatch):
+    called = []
+
+    async def fake_run(self, action_name, *args):
+        called.append(action_name)
+        return []
+
+    monkeypatch.setattr(ActionExtractSlots, "_run_custom_action", fake_run)
+    (needed,) = {tuple(entities) for entities in mapping_entities()}
+    mapping = {"type": "custom", "action": "action_track_findings",
+               rasa_speedups.ONLY_WITH_ENTITIES: list(needed)}
+
+    def extract(entities):
+        tracker = DialogueStateTracker.from_events("t", [rasa_events.UserUttered(
+            "x", {"name": "inform", "confidence": 1.0}, entities)], DOMAIN.slots)
+        return asyncio.run(ActionExtractSlots(None)._execute_custom_action(
+            mapping, set(), None, None, tracker, DOMAIN))
+
+    assert extract([{"entity": "severity", "value": "mild"}]) == ([], set())
+    assert called == []
+    extract([{"entity": "red_flag", "value": "fever", "role": "negated"}])
+    assert called == ["action_track_findings"]  # the action decides what a denial means
