@@ -11,7 +11,10 @@ the figures are in-process ms per message, scripts/bench/inprocess.py).
 3. A custom slot mapping's action is called over HTTP after every message; a mapping that
    names the entities it needs (`only_with_entities` in domain.yml) is skipped for a
    message without them: most turns, as buttons and "no" carry none.
-4. SQLite commits wait for the disk twice per turn in its default journal mode: WAL with
+4. Rasa joins the sparse features of the featurizers with scipy's general `hstack`, ten
+   times per typed message; putting the entries of two matrices one after the other is
+   the same matrix, four times faster (about 2 ms a typed message, and faster training).
+5. SQLite commits wait for the disk twice per turn in its default journal mode: WAL with
    synchronous=NORMAL keeps every committed turn across a crash of the server (only a power
    cut can lose the last one) and cut the tracker save from 25 to 8 ms.
 
@@ -36,6 +39,7 @@ def install() -> None:
     _validate_action_replies_with_one_validator()
     _look_up_event_classes_once()
     _call_custom_mappings_only_with_their_entities()
+    _join_sparse_features_directly()
 
 
 def _validate_action_replies_with_one_validator() -> None:
@@ -136,6 +140,41 @@ def _call_custom_mappings_only_with_their_entities() -> None:
                                   tracker, domain)
 
     ActionExtractSlots._execute_custom_action = _execute_custom_action
+
+
+def _join_sparse_features_directly() -> None:
+    """Rasa joins the sparse features of each featurizer side by side with scipy's `hstack`,
+    which goes through its general block-matrix code: about 0.2 ms a join, four joins per
+    classifier per message, and the same again for every training example. Joining two
+    coordinate matrices is only putting their entries one after the other, the second's
+    columns shifted: the same matrix, entries in the same order, same dtype."""
+    import scipy.sparse
+    from rasa.shared.nlu.training_data.features import Features
+
+    rasa_combine = Features._combine_sparse_features
+
+    def _combine_sparse_features(self, additional_features) -> None:
+        left, right = self.features, additional_features.features
+        if not (scipy.sparse.issparse(left) and scipy.sparse.issparse(right)) \
+                or left.shape[0] != right.shape[0]:
+            return rasa_combine(self, additional_features)  # Rasa's own error or result
+        self.features = hstack_coo(left, right)
+        self._cached_fingerprint = None
+
+    Features._combine_sparse_features = _combine_sparse_features
+
+
+def hstack_coo(left, right):
+    """scipy.sparse.hstack([left, right]) for two sparse matrices, without its generality."""
+    import numpy as np
+    import scipy.sparse
+
+    left, right = left.tocoo(), right.tocoo()
+    data = np.concatenate([left.data, right.data])
+    rows = np.concatenate([left.row, right.row])
+    cols = np.concatenate([left.col, right.col + left.shape[1]])
+    return scipy.sparse.coo_matrix((data, (rows, cols)),
+                                   shape=(left.shape[0], left.shape[1] + right.shape[1]))
 
 
 def use_sqlite_wal(engine: Engine) -> None:

@@ -135,3 +135,30 @@ def test_rasa_skips_the_call_only_for_a_message_without_those_entities(monkeypat
     assert called == []
     extract([{"entity": "red_flag", "value": "fever", "role": "negated"}])
     assert called == ["action_track_findings"]  # the action decides what a denial means
+
+
+def test_sparse_features_are_joined_exactly_as_scipy_joins_them():
+    import numpy as np
+    import scipy.sparse
+    from rasa.shared.nlu.training_data.features import Features
+
+    rng = np.random.default_rng(7)
+    for trial in range(200):
+        rows = int(rng.integers(1, 12))
+        left = scipy.sparse.random(rows, int(rng.integers(1, 3000)), density=0.02,
+                                   random_state=trial, format="csr" if trial % 2 else "coo")
+        right = scipy.sparse.random(rows, int(rng.integers(1, 400)), density=0.05,
+                                    random_state=trial + 1, format="coo")
+        if trial % 3 == 0:
+            right = right.astype(np.float32)
+        expected = scipy.sparse.hstack([left, right])
+        joined = Features(left, "sequence", "text", "a")
+        joined.combine_with_features(Features(right, "sequence", "text", "b"))
+        got = joined.features
+        assert (got.format, got.shape, got.dtype) == (expected.format, expected.shape,
+                                                      expected.dtype)
+        assert (got.row == expected.row).all() and (got.col == expected.col).all()
+        assert (got.data == expected.data).all()
+    with pytest.raises(ValueError, match="sequence dimensions do not match"):
+        Features(scipy.sparse.coo_matrix((2, 3)), "sequence", "text", "a").combine_with_features(
+            Features(scipy.sparse.coo_matrix((3, 3)), "sequence", "text", "b"))
