@@ -3,4 +3,4 @@
 Importing this package registers the custom components with spaCy, which must happen before
 `spacy.load()` reads a pipeline that uses them (Rasa's SpacyNLP does; see `bot.rasa_nlu`).
 """
-from bot.nlp import ambiguity, negation, normalize  # noqa: F401  (registers the factories)
+from bot.nlp import ambiguity, negation, normalize, phrase_trie  # noqa: F401  (factories)
