@@ -1,7 +1,7 @@
 """Drop entity matches that are another word in disguise: "right after", "that's right".
 
 A pattern cannot look at the words around its match; this component can. It runs after the
-entity ruler and before negation.
+entity matcher and before negation.
 """
 from spacy.language import Language
 from spacy.tokens import Doc
