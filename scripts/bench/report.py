@@ -144,13 +144,20 @@ def table(result: dict) -> str:
         row("test conversations passed",
             f"{qo.get('conversations_passed')} of {qo.get('conversations_total')}",
             f"{qs.get('conversations_passed')} of {qs.get('conversations_total')}", "", "all")
-    inproc = result.get("inprocess_ours")
-    if inproc:
-        stages = inproc["stages_ms"]
-        parts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in stages.items())
-        row("ours in-process, one message, no HTTP (ms)", f"{inproc['total_ms_per_message']}: "
-            f"{parts} (custom actions over HTTP {inproc['of_which_custom_actions_http_ms']})",
-            "-")
+    def stages(measured, with_http):
+        if not measured:
+            return "-"
+        parts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in measured["stages_ms"].items())
+        http = (f" (custom actions over HTTP {measured['of_which_custom_actions_http_ms']})"
+                if with_http else "")
+        return f"{measured['total_ms_per_message']}: {parts}{http}"
+
+    ours_inproc, stock_inproc = result.get("inprocess_ours"), result.get("inprocess_stock")
+    if ours_inproc:
+        row("in-process, one message, no HTTP in front (ms)", stages(ours_inproc, True),
+            stages(stock_inproc, False),
+            _fmt(_ratio(ours_inproc["total_ms_per_message"],
+                        (stock_inproc or {}).get("total_ms_per_message")), "x", 2))
     lines = ["| figure | ours | stock `rasa init` bot | ours/stock | target |",
              "|---|---|---|---|---|"]
     lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]

@@ -333,15 +333,18 @@ class Bench:
                        if summary["wrong_outcomes"] else ""))
 
     def inprocess(self) -> None:
-        out = run_timed([PY, "-m", "scripts.bench.inprocess", "--model", str(self.our_model),
-                         "--endpoints", "endpoints.yml", "--rounds", str(self.args.rounds)],
-                        self.ours, self.rasa_env, self.logs / "ours-inprocess.log")
-        lines = [l for l in (self.logs / "ours-inprocess.log").read_text().splitlines()
-                 if l.startswith("{")]
-        self.result["inprocess_ours"] = json.loads(lines[-1])
-        stages = self.result["inprocess_ours"]["stages_ms"]
-        say(f"    {self.result['inprocess_ours']['total_ms_per_message']} ms a message: "
-            + ", ".join(f"{k} {v}" for k, v in stages.items()))
+        """Both bots' messages through Rasa's message processor in-process: where time goes."""
+        runs = (("ours", self.our_model, ["--endpoints", "endpoints.yml"], self.ours,
+                 self.rasa_env),
+                ("stock", self.stock_model, ["--bot", "stock"], self.stock, base_env()))
+        for name, model, extra, cwd, env in runs:
+            log = self.logs / f"{name}-inprocess.log"
+            run_timed([PY, "-m", "scripts.bench.inprocess", "--model", str(model),
+                       "--rounds", str(self.args.rounds), *extra], cwd, env, log)
+            lines = [l for l in log.read_text().splitlines() if l.startswith("{")]
+            measured = self.result[f"inprocess_{name}"] = json.loads(lines[-1])
+            say(f"    {name:5} {measured['total_ms_per_message']} ms a message: "
+                + ", ".join(f"{k} {v}" for k, v in measured["stages_ms"].items()))
 
     def record_costs(self) -> None:
         memory = {"ours": {"rasa_server_peak_rss_mb": self.ours_server.peak_rss_mb(),
