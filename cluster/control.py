@@ -152,7 +152,7 @@ class Cluster:
         kind, number = name.rsplit("-", 1)
         index = int(number) - 1
         if kind == "actions":
-            return [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
+            return [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
                     "--port", str(self.action_ports[index])]
         command = [str(VENV_BIN / "rasa"), "run", "--model", self.model,
                    "--interface", "127.0.0.1", "--port", str(self.rasa_ports[index]),

@@ -22,7 +22,7 @@ stop() {
 trap stop INT TERM EXIT
 
 echo "==> starting the action server on 127.0.0.1:${ACTION_PORT}"
-$RASA run actions --actions actions --port "$ACTION_PORT" &
+.venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" &
 pids+=($!)
 echo "==> starting the Rasa server on port ${RASA_PORT} (model $MODEL)"
 IFS=, read -r -a origins <<< "$CORS_ORIGINS"

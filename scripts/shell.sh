@@ -10,7 +10,7 @@ health="http://127.0.0.1:${ACTION_PORT}/health"
 if http_up "$health"; then
   echo "==> using the action server already running on port ${ACTION_PORT} (make run)"
 else
-  .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >var/actions-shell.log 2>&1 &
+  .venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" >var/actions-shell.log 2>&1 &
   actions=$!
   trap 'kill $actions 2>/dev/null || true' EXIT INT TERM
   for _ in $(seq 1 60); do

@@ -277,7 +277,7 @@ class Bench:
             self.result["server_pythonpath"] = self.args.server_pythonpath
         self.rasa_env = rasa_env
         actions = Server("our action server",
-                         [RASA, "run", "actions", "--actions", "actions", "--port",
+                         [PY, "-m", "rasa_sdk", "--actions", "actions", "--port",
                           str(action_port)], ROOT, env,
                          f"http://127.0.0.1:{action_port}/health", self.logs / "ours-actions.log")
         ours = Server("our Rasa server",
@@ -438,7 +438,7 @@ class Bench:
             self.record_costs()
             for server in (self.ours_server, self.stock_server):
                 server.stop()
-            step(7, "in-process cost of one message (our bot, no HTTP)")
+            step(7, "in-process cost of one message (both bots, no HTTP in front)")
             self.inprocess()
             step(8, "quality: held-out NLU set and test conversations (ours), rasa test (stock)")
             if self.args.skip_quality:

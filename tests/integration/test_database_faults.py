@@ -9,7 +9,7 @@ def test_advice_is_given_when_the_records_database_is_down(tmp_path, tracker_db)
     port = free_port()
     log = tmp_path / "actions.log"
     actions = subprocess.Popen(
-        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
+        [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
         cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
         env=server_env(TRACKER_DB_URL=tracker_db,
                        RECORDS_DB_URL="postgresql://nobody@127.0.0.1:1/unreachable"))

@@ -35,5 +35,5 @@ def test_make_shell_runs_a_full_triage_with_buttons(tmp_path):
         shell.expect(pexpect.EOF, timeout=60)
     finally:
         shell.close(force=True)
-    assert not pexpect.run("pgrep -f 'rasa run actions.*--port %d'" % action_port).strip(), \
+    assert not pexpect.run("pgrep -f 'rasa_sdk --actions actions --port %d'" % action_port).strip(), \
         "make shell left its action server running"
