@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shutil
 from pathlib import Path
 from typing import List, Optional
 
@@ -235,15 +236,18 @@ DOCS_HEADER = """# Benchmarks
 `make bench` measures this bot and, in the same run on the same machine, Rasa's stock demo bot
 (`rasa init --no-prompt` into a temporary folder): training, latency and throughput over the
 REST webhook at 1, 8 and 32 simulated users, memory, start time, model size, the in-process
-cost of one message, and the quality of both on their test sets. The run below took 13 min 18 s
-on 2 cores shared with other jobs; it is not part of `make test`. Results land in
-`results/bench/` (ignored by git): `latest.json`, `table.md`, `latency.png`. The last line
-printed is one JSON object with the ratios ours/stock, for scripts. How it works:
-`scripts/bench/` (module docstrings); `make bench BENCH_ARGS=--help` for the options.
+cost of one message, and the quality of both on their test sets. It takes about 11 minutes on
+2 cores and is not part of `make test`. Results land in `results/bench/` (ignored by git):
+`latest.json`, `table.md`, `latency.png`. The last line printed is one JSON object with the
+ratios ours/stock, for scripts. How it works: `scripts/bench/` (module docstrings);
+`make bench BENCH_ARGS=--help` for the options. This page is written by
+`.venv/bin/python -m scripts.bench.report results/bench/latest.json --docs docs/benchmarks.md
+--notes docs/benchmarks-notes.md`.
 
 ## Latest run
 
 """
+PLOT_COPY = "benchmarks-latency.png"
 
 
 def main(argv=None) -> int:
@@ -254,11 +258,15 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     result = json.loads(Path(args.result).read_text())
     if args.docs:
-        page = DOCS_HEADER + markdown(result, "../results/bench/latency.png")
+        docs = Path(args.docs)
+        # the plot beside the page, so the page shows the run it describes
+        shutil.copy(plot(result, Path(args.result).parent / "latency.png"),
+                    docs.parent / PLOT_COPY)
+        page = DOCS_HEADER + markdown(result, PLOT_COPY)
         if args.notes:
             page += "\n" + Path(args.notes).read_text()
-        Path(args.docs).write_text(page)
-        print(args.docs)
+        docs.write_text(page)
+        print(docs)
     else:
         print(markdown(result, "latency.png"))
     print(json.dumps(headline(result)))
