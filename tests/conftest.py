@@ -61,6 +61,9 @@ def stop(process: subprocess.Popen) -> None:
 
 def server_env(**extra) -> dict:
     env = dict(os.environ)
+    # The tests choose their own databases: a developer's settings must not leak in.
+    for name in ("TRACKER_DB_URL", "TRACKER_DB_DIALECT", "TRACKER_DB_NAME", "RECORDS_DB_URL"):
+        env.pop(name, None)
     env.update({"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2",
                 "RASA_TELEMETRY_ENABLED": "false", "EMERGENCY_NUMBER": EMERGENCY_NUMBER,
                 "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PSEUDONYM_SECRET": PSEUDONYM_SECRET})
