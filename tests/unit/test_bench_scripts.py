@@ -92,3 +92,12 @@ def test_one_nlu_line_is_added_to_the_intent(tmp_path):
     assert lines[4:7] == ["    - good day", "    - hi", "    - hello"]
     with pytest.raises(ValueError):
         add_nlu_line(nlu, "missing", "x")
+
+
+def test_micro_times_rasas_reply_check_against_ours(capsys):
+    from scripts.bench import micro
+
+    assert micro.main(["--only", "replies", "--texts", "5"]) == 0
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["action_reply_check"]
+    # Rasa re-checks the schema itself on every call: two orders of magnitude, not noise.
+    assert figures["per_event_shape_ms"] * 20 < figures["rasa_jsonschema_validate_ms"]
