@@ -75,7 +75,11 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
                      .filter(event.sender_id == sender_id).one())
 
     async def retrieve(self, sender_id):
-        """Rasa's retrieve (the latest session), from memory when the database agrees."""
+        """Rasa's retrieve (the latest session), from memory when the database agrees.
+
+        Rasa's `_retrieve` is repeated here rather than called because the fingerprint must
+        come from the very rows that were read: a second query could see a turn that another
+        server stored in between, and the kept tracker would then pass for newer than it is."""
         with self.session_scope() as session:
             if self.recent.size:
                 kept = self.recent.usable(sender_id, self.fingerprint(session, sender_id))
@@ -102,6 +106,8 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
                 session.commit()
             return
         if self.recent.size and self.event_broker is None:
+            # Checked again, not trusted from the retrieve: a purge or another server without
+            # a shared lock store may have written since, and `stored` would then be wrong.
             with self.session_scope() as session:
                 stored = self.recent.stored_count(sender_id, tracker,
                                                   self.fingerprint(session, sender_id))

@@ -80,6 +80,7 @@ def test_an_invalid_reply_is_still_rejected_with_rasas_explanation():
 
 
 def test_event_classes_are_found_as_rasa_finds_them():
+    assert rasa_events.Event.resolve_by_type.__module__ == rasa_speedups.__name__  # installed
     for cls in all_subclasses(rasa_events.Event):
         assert rasa_events.Event.resolve_by_type(cls.type_name) is not None
         assert rasa_events.Event.resolve_by_type(cls.type_name).type_name == cls.type_name
@@ -142,6 +143,7 @@ def test_sparse_features_are_joined_exactly_as_scipy_joins_them():
     import scipy.sparse
     from rasa.shared.nlu.training_data.features import Features
 
+    assert Features._combine_sparse_features.__module__ == rasa_speedups.__name__  # installed
     rng = np.random.default_rng(7)
     for trial in range(200):
         rows = int(rng.integers(1, 12))
