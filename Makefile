@@ -18,9 +18,9 @@ export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
 # The custom NLU components are part of the model: a change to them retrains it too.
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(NLP) \
-                $(wildcard bot/rasa_nlu/*.py)
+                $(wildcard bot/language/components/*.py)
 
-.PHONY: help install system-deps web build-nlp train migrate run shell test unit validate nlu-report lock clean
+.PHONY: help install system-deps web build-nlp train migrate run shell test unit validate nlu-report diagram lock clean
 
 help:
 	@echo "make run     start the bot (installs and trains when needed)"
@@ -33,6 +33,7 @@ help:
 	@echo "make cluster / cluster-stop   two Rasa and two action servers behind nginx"
 	@echo "make reliability  load, faults and hostile input against a cluster (CI runs it)"
 	@echo "make audit   known advisories of the pinned packages (needs the internet)"
+	@echo "make diagram render docs/architecture/architecture.dot (Graphviz) to PNG and SVG"
 	@echo "make clean   remove the venv, models, caches and build output"
 
 install: $(STAMP)
@@ -63,9 +64,9 @@ web/node_modules/.installed: web/package-lock.json
 
 build-nlp: $(NLP)
 
-$(NLP): $(STAMP) $(wildcard data/patterns/*.yml) $(wildcard bot/nlp/*.py)
+$(NLP): $(STAMP) $(wildcard data/patterns/*.yml) $(wildcard bot/language/*.py)
 	@echo "==> building the spaCy pipeline"
-	$(PY) -m bot.nlp.build --patterns data/patterns --out build/spacy_model
+	$(PY) -m bot.language.build --patterns data/patterns --out build/spacy_model
 	@touch $@
 
 train: $(MODEL)
@@ -105,8 +106,21 @@ nlu-report: $(MODEL)
 	  --out results/nlu-cv
 	@echo "==> held-out test set"
 	$(RASA) test nlu --nlu tests/nlu/test_nlu.yml --model $(MODEL) --out results/nlu --successes
-	$(PY) -m bot.nlu_quality results/nlu results/nlu-cv
+	$(PY) -m bot.staff.nlu_quality results/nlu results/nlu-cv
 	@echo "==> reports and images in results/nlu-cv/ and results/nlu/"
+
+# The architecture diagram is drawn from text (docs/architecture/architecture.dot); the images
+# are committed beside it, with the source's hash so that a test notices a stale rendering.
+DIAGRAM := docs/architecture/architecture
+
+diagram: $(DIAGRAM).png
+
+$(DIAGRAM).png: $(DIAGRAM).dot
+	@command -v dot >/dev/null || { echo "error: Graphviz's dot is needed: apt-get install graphviz" >&2; exit 1; }
+	@echo "==> rendering $<"
+	dot -Tpng -Gdpi=100 $< -o $@
+	dot -Tsvg $< -o $(DIAGRAM).svg
+	sha256sum $< | cut -c1-64 > $(DIAGRAM).dot.sha256
 
 lock:
 	@echo "==> re-locking: a fresh venv from requirements.in, then pip freeze"

@@ -1,5 +1,5 @@
 """Erase the person's data on request: their triage records here, their conversation in
-the tracker store (bot.tracker_store erases it when it sees this action ran)."""
+the tracker store (bot.storage.tracker_store erases it when it sees this action ran)."""
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker

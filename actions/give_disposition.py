@@ -1,4 +1,4 @@
-"""Give the recommendation: the level from bot.triage, the reasons, and what to do next.
+"""Give the recommendation: the level from bot.clinical.triage, the reasons, and what to do next.
 
 The level is never lower than one given before in the conversation. The message that gives
 it carries a custom payload {"disposition": ...} so a widget can show, e.g., a call button.
@@ -12,8 +12,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
-from bot import triage
-from bot.case_log import CaseLog
+from bot.clinical import triage
+from bot.storage.case_log import CaseLog
 
 CASE_LOG = CaseLog()
 
@@ -29,7 +29,7 @@ FOLLOW_UP = {
 
 
 def response_for_rule(rule: str) -> Optional[str]:
-    """The response that tells the person why, for a rule id of bot.triage."""
+    """The response that tells the person why, for a rule id of bot.clinical.triage."""
     if rule.startswith("flag:"):
         return "utter_flag_" + rule.split(":", 1)[1]
     if rule.endswith(":unsure"):

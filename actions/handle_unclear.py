@@ -5,7 +5,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import input_checks
+from bot.clinical import input_checks
 
 # Responses this module sends (checked against the domain by the tests).
 BY_ISSUE = {

@@ -5,7 +5,7 @@ from typing import Dict, List, Optional
 
 from rasa_sdk import Tracker
 
-from bot import triage
+from bot.clinical import triage
 
 FLAGS = "flags"
 SYMPTOMS = "symptoms"

@@ -13,7 +13,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
-from bot import triage
+from bot.clinical import triage
 
 
 # Responses this module sends (checked against the domain by the tests).

@@ -1,6 +1,6 @@
 """The triage form's validation: read the answer, keep the flags, choose what to ask next.
 
-Which question comes next is `bot.triage.remaining_questions`: the form ends early as soon as
+Which question comes next is `bot.clinical.triage.remaining_questions`: the form ends early as soon as
 a red flag settles the level, including one typed in the middle of the questions.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
-from bot import answers, triage
+from bot.clinical import answers, triage
 
 FORM = "triage_form"
 # Intents that leave the question unanswered on purpose: the form steps aside, a rule

@@ -1,10 +1,10 @@
-"""Alembic environment: the database comes from bot.database (RECORDS_DB_URL/TRACKER_DB_URL)."""
+"""Alembic environment: the database comes from bot.storage.database (RECORDS_DB_URL/TRACKER_DB_URL)."""
 from logging.config import fileConfig
 
 from alembic import context
 
-from bot.database import database_url, make_engine
-from bot.records import Base
+from bot.storage.database import database_url, make_engine
+from bot.storage.records import Base
 
 config = context.config
 if config.config_file_name and config.attributes.get("configure_logger", True):

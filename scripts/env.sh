@@ -10,7 +10,7 @@
 TRACKER_DB_DIALECT="${TRACKER_DB_URL%%:*}"
 TRACKER_DB_DIALECT="${TRACKER_DB_DIALECT%%+*}"
 TRACKER_DB_NAME="${TRACKER_DB_URL##*/}"
-# The chat widget's page (bot/web.py) and the origins allowed to talk to the bot from a
+# The chat widget's page (bot/web/server.py) and the origins allowed to talk to the bot from a
 # browser (comma-separated; the widget page's own origin by default).
 : "${WIDGET_PORT:=8080}"
 : "${CORS_ORIGINS:=http://localhost:${WIDGET_PORT},http://127.0.0.1:${WIDGET_PORT}}"

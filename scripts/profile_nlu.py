@@ -30,9 +30,9 @@ def main() -> int:
     from rasa.shared.nlu.training_data.loading import load_data
 
     import rasa.engine.recipes.default_components  # noqa: F401  (import every Rasa component)
-    import bot.rasa_nlu.entities  # noqa: F401  (and the project's, before wrapping them)
-    import bot.rasa_nlu.input_guard  # noqa: F401
-    import bot.rasa_nlu.safety_net  # noqa: F401
+    import bot.language.components.entities  # noqa: F401  (and the project's, before wrapping them)
+    import bot.language.components.input_guard  # noqa: F401
+    import bot.language.components.safety_net  # noqa: F401
 
     # The graph binds each component's methods when the model loads: wrap them first.
     timings = defaultdict(float)
@@ -75,7 +75,7 @@ def main() -> int:
     # Inside SpacyNLP: each pipe of the project's spaCy pipeline on the same messages.
     import spacy
 
-    import bot.nlp  # noqa: F401
+    import bot.language  # noqa: F401
 
     nlp = spacy.load(ROOT / "build" / "spacy_model")
     pipes = defaultdict(float)

@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 def responses_sent_by_actions() -> set:
     import actions
-    from bot import action_failure  # the Rasa server's own reply when actions fail
+    from bot.rasa_patches import action_failure  # the Rasa server's own reply when actions fail
 
     sent = set(action_failure.RESPONSES)
     for module_info in pkgutil.iter_modules(actions.__path__):

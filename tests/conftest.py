@@ -195,7 +195,7 @@ def start_rasa(endpoints_file: Path, log: Path, env: dict = None,
 def write_endpoints(path: Path, action_url: str, tracker_url: str) -> Path:
     path.write_text(
         f"action_endpoint:\n  url: {action_url}\n  enable_selective_domain: true\n"
-        f"tracker_store:\n  type: bot.tracker_store.ErasableSQLTrackerStore\n"
+        f"tracker_store:\n  type: bot.storage.tracker_store.ErasableSQLTrackerStore\n"
         f"  dialect: {tracker_url.split(':')[0].split('+')[0]}\n  url: {tracker_url}\n"
         f"  db: {tracker_url.rsplit('/', 1)[-1]}\n")
     return path

@@ -3,10 +3,10 @@
     .venv/bin/python -m scripts.bench.micro [--model models/triage.tar.gz] [--texts 100]
 
 - action replies: Rasa's own check (`jsonschema.validate`, as Rasa 3.6 calls it) against the
-  per-event-shape check of bot/rasa_speedups.py, on a reply of validate_triage_form's kind;
+  per-event-shape check of bot/rasa_patches/speedups.py, on a reply of validate_triage_form's kind;
 - sparse feature joins: scipy's `hstack` against the direct join, on the very matrices the
   model joins while it parses held-out messages (and how many joins a message makes);
-- entity matching: spaCy's EntityRuler against the trie (bot/nlp/phrase_trie.py), both built
+- entity matching: spaCy's EntityRuler against the trie (bot/language/phrase_trie.py), both built
   from the patterns of build/spacy_model, on the held-out messages (same entities checked).
 Prints one JSON object (ms per call or per message, best of three rounds).
 """
@@ -42,14 +42,14 @@ def action_replies() -> dict:
     import jsonschema
     from rasa.core.actions.action import RemoteAction
 
-    from bot import rasa_speedups
+    from bot.rasa_patches import speedups
 
     schema = RemoteAction.action_response_format_spec()
     reply = {"events": [{"event": "slot", "name": "severity", "value": "mild", "timestamp": None},
                         {"event": "slot", "name": "requested_slot", "value": "trend",
                          "timestamp": None}],
              "responses": [{"response": "utter_answer_not_understood", "buttons": []}]}
-    fast = rasa_speedups._event_type_dispatching_check(schema)
+    fast = speedups._event_type_dispatching_check(schema)
     assert fast(reply) and jsonschema.validators.validator_for(schema)(schema).is_valid(reply)
     return {"rasa_jsonschema_validate_ms": best_ms(lambda: jsonschema.validate(reply, schema), 50),
             "per_event_shape_ms": best_ms(lambda: fast(reply), 500)}
@@ -80,7 +80,7 @@ async def captured_joins(model: str, texts):
 def sparse_joins(model: str, texts) -> dict:
     import scipy.sparse
 
-    from bot.rasa_speedups import hstack_coo
+    from bot.rasa_patches.speedups import hstack_coo
 
     pairs = asyncio.run(captured_joins(model, texts))
     scipy_ms = best_ms(lambda: [scipy.sparse.hstack([a, b]) for a, b in pairs], 3) / len(pairs)
@@ -92,7 +92,7 @@ def sparse_joins(model: str, texts) -> dict:
 def entity_matching(texts) -> dict:
     import spacy
 
-    import bot.nlp  # noqa: F401  (the project's spaCy components)
+    import bot.language  # noqa: F401  (the project's spaCy components)
 
     nlp = spacy.load(ROOT / "build" / "spacy_model")
     trie = nlp.get_pipe("triage_phrase_trie")

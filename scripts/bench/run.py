@@ -188,7 +188,7 @@ class Bench:
             shutil.copytree(ROOT / "build", self.ours / "build")
             self.result["train"] = {"ours": {"skipped": True}}
             return
-        build = run_timed([PY, "-m", "bot.nlp.build", "--patterns", "data/patterns",
+        build = run_timed([PY, "-m", "bot.language.build", "--patterns", "data/patterns",
                            "--out", "build/spacy_model"], self.ours, env,
                           self.logs / "ours-build-nlp.log")
         say(f"    spaCy pipeline built in {build['wall_s']} s")
@@ -381,7 +381,7 @@ class Bench:
             for name, timing in pool.map(run, jobs):
                 say(f"    {name} done in {timing['wall_s']} s")
 
-        from bot.nlu_quality import figures
+        from bot.staff.nlu_quality import figures
 
         nlu = figures(q / "ours-nlu")
         quality = {"ours": {

@@ -6,7 +6,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from bot import case_log, cli, database, pseudonym, records, tracker_tables, triage
+from bot.clinical import triage
+from bot.staff import cli
+from bot.storage import case_log, database, pseudonym, records, tracker_tables
 from tests.conftest import migrate
 
 

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 
-from bot.resilient_tracker_store import ResilientSQLTrackerStore
-from bot.tracker_store import ERASE_ACTION, ErasableSQLTrackerStore
+from bot.storage.resilient_tracker_store import ResilientSQLTrackerStore
+from bot.storage.tracker_store import ERASE_ACTION, ErasableSQLTrackerStore
 
 DOMAIN = Domain.load(str(Path(__file__).parents[2] / "domain.yml"))
 

@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from bot.nlu_quality import THRESHOLDS, figures
+from bot.staff.nlu_quality import THRESHOLDS, figures
 from tests.conftest import MODEL, ROOT, VENV_BIN, server_env
 
 OUT = ROOT / "results" / "nlu"

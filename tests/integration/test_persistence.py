@@ -2,7 +2,7 @@
 and a conversation that survives a restart of the Rasa server (SQLite and PostgreSQL)."""
 import sqlalchemy as sa
 
-from bot import database, pseudonym, records
+from bot.storage import database, pseudonym, records
 from tests.conftest import PSEUDONYM_SECRET, Chat, start_rasa, stop, write_endpoints
 
 

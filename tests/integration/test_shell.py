@@ -3,7 +3,7 @@ import re
 
 import pexpect
 
-from conftest import EMERGENCY_NUMBER, ROOT, free_port, server_env
+from tests.conftest import EMERGENCY_NUMBER, ROOT, free_port, server_env
 
 DOWN, ENTER = "\x1b[B", "\r"
 

@@ -9,7 +9,7 @@ import uuid
 import pytest
 import socketio
 
-from conftest import EMERGENCY_NUMBER, WIDGET_ORIGIN
+from tests.conftest import EMERGENCY_NUMBER, WIDGET_ORIGIN
 
 REPLY_WAIT = 30
 

@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 from aiohttp import web
 
-from conftest import EMERGENCY_NUMBER, free_port, start_rasa, stop
+from tests.conftest import EMERGENCY_NUMBER, free_port, start_rasa, stop
 
 TOKEN = "123456:TEST-token-for-the-stand-in"
 BOT_NAME = "legpress_triage_test_bot"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (EMERGENCY_NUMBER, ROOT, WIDGET_ORIGIN, WIDGET_PORT, server_env, stop,
+from tests.conftest import (EMERGENCY_NUMBER, ROOT, WIDGET_ORIGIN, WIDGET_PORT, server_env, stop,
                       wait_for)
 
 CHROMIUM = Path("/usr/bin/chromium")

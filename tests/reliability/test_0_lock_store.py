@@ -24,7 +24,7 @@ def _hammer(kind: str, prefix: str, conversation: str, results) -> None:
 
     from rasa.core.lock_store import LockError, RedisLockStore
 
-    from bot.lock_store import AtomicRedisLockStore
+    from bot.storage.lock_store import AtomicRedisLockStore
 
     store = AtomicRedisLockStore.from_url(URL, key_prefix=prefix)
     if kind == "stock":

@@ -1,7 +1,7 @@
 """Reading typed answers to the triage questions."""
 import pytest
 
-from bot.answers import interpret
+from bot.clinical.answers import interpret
 
 
 @pytest.mark.parametrize("intent,text,expected", [

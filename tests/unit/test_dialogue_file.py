@@ -1,4 +1,4 @@
-"""Staff dialogue files (bot/dialogue.py): reading them, and the checks against fake replies.
+"""Staff dialogue files (bot/staff/dialogue.py): reading them, and the checks against fake replies.
 
 No server here: the integration test tests/integration/test_dialogues.py plays the shipped
 files against the real bot.
@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import dialogue, triage
-from bot.dialogue import DialogueFileError, parse_text
+from bot.clinical import triage
+from bot.staff import dialogue
+from bot.staff.dialogue import DialogueFileError, parse_text
 
 SHIPPED = sorted((Path(__file__).resolve().parents[1] / "dialogues").glob("*.yml"))
 

@@ -1,4 +1,4 @@
-from bot.input_checks import EMPTY, NO_WORDS, OTHER_LANGUAGE, input_issue
+from bot.clinical.input_checks import EMPTY, NO_WORDS, OTHER_LANGUAGE, input_issue
 
 ENGLISH = {"my", "back", "hurts", "after", "leg", "day", "the", "is", "it", "a", "what"}
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import spacy
 
-import bot.nlp  # noqa: F401
-from bot.nlp.patterns import expand, iter_examples, PatternError
+import bot.language  # noqa: F401
+from bot.language.patterns import expand, iter_examples, PatternError
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "build" / "spacy_model"

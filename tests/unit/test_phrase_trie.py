@@ -12,9 +12,9 @@ import pytest
 import spacy
 import yaml
 
-import bot.nlp  # noqa: F401
-from bot.nlp.patterns import FILLER_STOPS, iter_examples, token_patterns
-from bot.nlp.phrase_trie import PatternShapeError
+import bot.language  # noqa: F401
+from bot.language.patterns import FILLER_STOPS, iter_examples, token_patterns
+from bot.language.phrase_trie import PatternShapeError
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "build" / "spacy_model"

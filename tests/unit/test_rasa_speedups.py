@@ -1,4 +1,4 @@
-"""The shortcuts of bot/rasa_speedups.py give the answers Rasa's own code gives."""
+"""The shortcuts of bot/rasa_patches/speedups.py give the answers Rasa's own code gives."""
 import asyncio
 import copy
 from pathlib import Path
@@ -14,9 +14,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.track_findings import ActionTrackFindings
-from bot import rasa_speedups
+from bot.rasa_patches import speedups
 
-rasa_speedups.install()
+speedups.install()
 DOMAIN = Domain.load(str(Path(__file__).parents[2] / "domain.yml"))
 SCHEMA = RemoteAction.action_response_format_spec()
 
@@ -60,7 +60,7 @@ def variants(reply):
 
 
 def test_checking_one_event_shape_agrees_with_checking_all_of_them():
-    fast = rasa_speedups._event_type_dispatching_check(SCHEMA)
+    fast = speedups._event_type_dispatching_check(SCHEMA)
     assert fast is not None, "Rasa's reply schema changed: the shortcut no longer applies"
     full = jsonschema.validators.validator_for(SCHEMA)(SCHEMA)
     reply = {"events": sample_events(), "responses": [{"text": "hi", "buttons": []}]}
@@ -80,7 +80,7 @@ def test_an_invalid_reply_is_still_rejected_with_rasas_explanation():
 
 
 def test_event_classes_are_found_as_rasa_finds_them():
-    assert rasa_events.Event.resolve_by_type.__module__ == rasa_speedups.__name__  # installed
+    assert rasa_events.Event.resolve_by_type.__module__ == speedups.__name__  # installed
     for cls in all_subclasses(rasa_events.Event):
         assert rasa_events.Event.resolve_by_type(cls.type_name) is not None
         assert rasa_events.Event.resolve_by_type(cls.type_name).type_name == cls.type_name
@@ -91,8 +91,8 @@ def test_event_classes_are_found_as_rasa_finds_them():
 
 
 def mapping_entities():
-    lists = [mapping[rasa_speedups.ONLY_WITH_ENTITIES] for slot in DOMAIN.slots
-             for mapping in slot.mappings if rasa_speedups.ONLY_WITH_ENTITIES in mapping]
+    lists = [mapping[speedups.ONLY_WITH_ENTITIES] for slot in DOMAIN.slots
+             for mapping in slot.mappings if speedups.ONLY_WITH_ENTITIES in mapping]
     assert lists, "no slot mapping of domain.yml names its entities"
     return lists
 
@@ -124,7 +124,7 @@ def test_rasa_skips_the_call_only_for_a_message_without_those_entities(monkeypat
     monkeypatch.setattr(ActionExtractSlots, "_run_custom_action", fake_run)
     (needed,) = {tuple(entities) for entities in mapping_entities()}
     mapping = {"type": "custom", "action": "action_track_findings",
-               rasa_speedups.ONLY_WITH_ENTITIES: list(needed)}
+               speedups.ONLY_WITH_ENTITIES: list(needed)}
 
     def extract(entities):
         tracker = DialogueStateTracker.from_events("t", [rasa_events.UserUttered(
@@ -143,7 +143,7 @@ def test_sparse_features_are_joined_exactly_as_scipy_joins_them():
     import scipy.sparse
     from rasa.shared.nlu.training_data.features import Features
 
-    assert Features._combine_sparse_features.__module__ == rasa_speedups.__name__  # installed
+    assert Features._combine_sparse_features.__module__ == speedups.__name__  # installed
     rng = np.random.default_rng(7)
     for trial in range(200):
         rows = int(rng.integers(1, 12))

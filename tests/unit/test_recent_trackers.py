@@ -1,7 +1,7 @@
-"""The in-memory side of the tracker store (bot/recent_trackers.py), without a database."""
+"""The in-memory side of the tracker store (bot/storage/recent_trackers.py), without a database."""
 import pytest
 
-from bot.recent_trackers import RecentTrackers, size_from_environment
+from bot.storage.recent_trackers import RecentTrackers, size_from_environment
 
 
 class FakeTracker:

@@ -1,7 +1,7 @@
 """The safety net's decisions on NLU results (no model needed: messages are built by hand)."""
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.rasa_nlu.safety_net import RedFlagSafetyNet
+from bot.language.components.safety_net import RedFlagSafetyNet
 
 
 def run(intent, entities, ranking=("out_of_scope", "report_symptom")):

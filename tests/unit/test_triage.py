@@ -3,8 +3,8 @@ import itertools
 
 import pytest
 
-from bot import triage
-from bot.triage import EMERGENCY, SEE_DOCTOR, SELF_CARE, URGENT
+from bot.clinical import triage
+from bot.clinical.triage import EMERGENCY, SEE_DOCTOR, SELF_CARE, URGENT
 
 # Answers of a person with no flag at all: mild, improving, a few days, back only.
 CLEAR = {

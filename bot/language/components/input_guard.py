@@ -7,15 +7,15 @@ reply can be specific. It runs before the red-flag safety net, which still wins.
 """
 from typing import List
 
-import bot.nlp  # noqa: F401
+import bot.language  # noqa: F401
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.utils.spacy_utils import SpacyModel
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from bot.input_checks import input_issue
-from bot.rasa_nlu.stateless import StatelessComponent
+from bot.clinical.input_checks import input_issue
+from bot.language.components.stateless import StatelessComponent
 
 FALLBACK_INTENT = "nlu_fallback"
 ISSUE_ENTITY = "input_issue"

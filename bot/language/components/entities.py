@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text, Type
 
-import bot.nlp  # noqa: F401  (registers our spaCy components before SpacyNLP loads them)
+import bot.language  # noqa: F401  (registers our spaCy components before SpacyNLP loads them)
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.constants import SPACY_DOCS
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from bot.rasa_nlu.stateless import StatelessComponent
+from bot.language.components.stateless import StatelessComponent
 
 NEGATED_ROLE = "negated"
 # Entities whose value is the text itself (the triage reads it), not a pattern id.

@@ -7,7 +7,7 @@ it store the whole conversation again. So erasure happens here, at save time: a 
 the erase action ran leaves nothing of the conversation in the table.
 
 Speed (make bench; docs/benchmarks.md): a conversation this server saved is kept in memory
-(bot/recent_trackers.py) and used again for its next message when the database still holds
+(bot/storage/recent_trackers.py) and used again for its next message when the database still holds
 exactly what was saved, checked by one indexed query instead of reading and replaying every
 event. The save then appends the new events without Rasa's count of the stored ones. SQLite
 connections are pooled (SQLAlchemy 1.4 opens and closes a file connection per query
@@ -25,10 +25,11 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from bot import rasa_speedups
-from bot.recent_trackers import RecentTrackers, size_from_environment
+from bot.rasa_patches import speedups
+from bot.storage import database
+from bot.storage.recent_trackers import RecentTrackers, size_from_environment
 
-rasa_speedups.install()
+speedups.install()
 
 ERASE_ACTION = "action_erase_my_data"
 
@@ -53,7 +54,7 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         url = self.engine.url
         self.engine.dispose()
         self.engine = sa.create_engine(url, **self.engine_options(url))
-        rasa_speedups.use_sqlite_wal(self.engine)
+        database.use_sqlite_wal(self.engine)
         self.sessionmaker = sessionmaker(bind=self.engine)
         self.recent = RecentTrackers(size_from_environment())
 

@@ -6,7 +6,7 @@ nothing, and the next save then appends the wrong events), a failed `save` keeps
 the server's memory only (the person got a reply, the database never gets the turn). During a
 PostgreSQL restart or fail-over that is every message in flight.
 
-`ResilientSQLTrackerStore` (the project's erasable SQL store, bot/tracker_store.py) instead:
+`ResilientSQLTrackerStore` (the project's erasable SQL store, bot/storage/tracker_store.py) instead:
 - checks a pooled connection before using it (`pool_pre_ping`), so connections that died with
   the old database process are replaced without an error;
 - retries a read or a write that fails with a connection error, with a growing pause, for up
@@ -25,7 +25,7 @@ import time
 
 from sqlalchemy import exc
 
-from bot.tracker_store import ErasableSQLTrackerStore
+from bot.storage.tracker_store import ErasableSQLTrackerStore
 
 logger = logging.getLogger(__name__)
 

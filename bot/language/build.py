@@ -1,6 +1,6 @@
 """Build the project's spaCy pipeline from data/patterns/ and save it for Rasa's SpacyNLP.
 
-    python -m bot.nlp.build [--patterns data/patterns] [--out build/spacy_model]
+    python -m bot.language.build [--patterns data/patterns] [--out build/spacy_model]
 
 Official model downloads are not possible on our machines, and we want the entity rules under
 our own control anyway: the pipeline is a blank English tokenizer, lookup lemmas
@@ -20,8 +20,8 @@ from pathlib import Path
 import spacy
 from spacy.lookups import load_lookups
 
-import bot.nlp  # noqa: F401  (registers the custom components)
-from bot.nlp.patterns import PatternError, compile_patterns, load_entries
+import bot.language  # noqa: F401  (registers the custom components)
+from bot.language.patterns import PatternError, compile_patterns, load_entries
 
 STAMP = "patterns.sha256"
 

@@ -14,7 +14,7 @@ a turn that failed half-way leaves the tracker longer than that, and it is not u
 Rasa handles one message of a conversation at a time (its lock store, Redis across
 servers), so a kept tracker is never worked on by two turns at once.
 
-Nothing here knows of Rasa beyond `tracker.events`; bot/tracker_store.py uses it.
+Nothing here knows of Rasa beyond `tracker.events`; bot/storage/tracker_store.py uses it.
 """
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ dictionary look-ups, and the few paths that do begin are followed only while the
 
 The entities are exactly those of `entity_ruler` with `overwrite_ents: True` over the same
 patterns (tests/unit/test_phrase_trie.py holds it to that), for the token patterns that
-bot/nlp/patterns.py writes: each token is `{"NORM": word}`, `{"LOWER": word}` or the optional
+bot/language/patterns.py writes: each token is `{"NORM": word}`, `{"LOWER": word}` or the optional
 filler `{"IS_PUNCT": False, "NORM": {"NOT_IN": [...]}, "OP": "?"}`, never first or last. Any
 other shape is refused when the pattern is added, rather than matched differently.
 """

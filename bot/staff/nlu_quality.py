@@ -96,7 +96,7 @@ def main(argv=None) -> int:
 
     args = list(argv if argv is not None else sys.argv[1:])
     if not args:
-        print("usage: python -m bot.nlu_quality HELD_OUT_RESULTS [CV_RESULTS]", file=sys.stderr)
+        print("usage: python -m bot.staff.nlu_quality HELD_OUT_RESULTS [CV_RESULTS]", file=sys.stderr)
         return 2
     found = figures(Path(args[0]))
     summary = {k: (round(v, 4) if isinstance(v, float) else v)

@@ -11,7 +11,7 @@ Rasa 3.6 offers no supported hook for this: the action endpoint is a plain URL (
 substitute), the processor and `RemoteAction` are built inside the Agent, and the plugin hooks
 of `rasa.plugin` are only discovered for Rasa Plus. So this module wraps that one method,
 `MessageProcessor._run_action`, and nothing else. It is installed when the server creates its
-lock store (`bot.lock_store.EnvironmentLockStore`, named in endpoints.yml), i.e. once, before
+lock store (`bot.storage.lock_store.EnvironmentLockStore`, named in endpoints.yml), i.e. once, before
 the first message. Pinned to Rasa 3.6.x: `install()` refuses other versions loudly, and
 tests/reliability/ check the behaviour end to end.
 
@@ -79,7 +79,7 @@ def install() -> None:
     if _installed:
         return
     if not rasa.__version__.startswith("3.6."):
-        raise RuntimeError(f"bot.action_failure is written for Rasa 3.6, not {rasa.__version__}")
+        raise RuntimeError(f"bot.rasa_patches.action_failure is written for Rasa 3.6, not {rasa.__version__}")
     original = MessageProcessor._run_action
 
     async def _run_action(self, action, tracker, output_channel, nlg, prediction):

@@ -28,7 +28,7 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import (LOCK_LIFETIME, InMemoryLockStore, LockError, LockStore,
                                   RedisLockStore)
 
-from bot import action_failure
+from bot.rasa_patches import action_failure
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ class AtomicRedisLockStore(RedisLockStore):
 class EnvironmentLockStore(LockStore):
     """Redis (atomic) when LOCK_STORE_URL is set, in memory otherwise.
 
-    Also installs the reply for failed actions (bot/action_failure.py): creating the lock
+    Also installs the reply for failed actions (bot/rasa_patches/action_failure.py): creating the lock
     store is the one project hook Rasa runs in the server before the first message.
     """
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 from typing import Optional, Sequence
 
-from bot import database, pseudonym, records, triage
+from bot.clinical import triage
+from bot.storage import database, pseudonym, records
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Reading a person's free-text answer to one triage question.
 
 Buttons send a canonical value; people type "about 2 weeks", "8/10", "nah" or "I'm 52". This
-module turns either into one of the values `bot.triage` knows, or None when the answer does not
+module turns either into one of the values `bot.clinical.triage` knows, or None when the answer does not
 fit the question (the bot then asks again). Pure: strings and dicts in, a value out.
 
 Where an answer is ambiguous the reading leans towards the safer value ("7/10" is severe,
@@ -13,7 +13,7 @@ import difflib
 import re
 from typing import Iterable, Mapping, Optional
 
-from bot import triage
+from bot.clinical import triage
 
 # Intents that answer a yes/no question.
 _YES_NO_INTENTS = {"affirm": triage.YES, "deny": triage.NO, "not_sure": triage.UNSURE}

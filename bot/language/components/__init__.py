@@ -1,4 +1,4 @@
 """Rasa NLU components of the project (they run inside the Rasa server)."""
-from bot import rasa_speedups
+from bot.rasa_patches import speedups
 
-rasa_speedups.install()
+speedups.install()

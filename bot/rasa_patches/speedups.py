@@ -15,19 +15,15 @@ the figures are in-process ms per message, scripts/bench/inprocess.py).
 4. Rasa joins the sparse features of the featurizers with scipy's general `hstack`, ten
    times per typed message; putting the entries of two matrices one after the other is
    the same matrix, 0.034 ms a join instead of 0.118 (scripts/bench/micro.py).
-5. SQLite commits wait for the disk twice per turn in its default journal mode: WAL with
-   synchronous=NORMAL keeps every committed turn across a crash of the server (only a power
-   cut can lose the last one) and cut the tracker save from 25 to 8 ms.
+(SQLite in WAL mode, the fifth cost measured then, is a storage setting: bot.storage.database.)
 
-Installed once per process by bot.rasa_nlu (the model's components) and bot.tracker_store.
+Installed once per process by bot.language.components (the model's components) and bot.storage.tracker_store.
 Pinned to Rasa 3.6 (requirements.txt); tests/unit/test_rasa_speedups.py fails if a newer
 Rasa changes what these shortcuts rely on.
 """
 from __future__ import annotations
 
 import jsonschema
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 _installed = False
 
@@ -177,18 +173,3 @@ def hstack_coo(left, right):
     cols = np.concatenate([left.col, right.col + left.shape[1]])
     return scipy.sparse.coo_matrix((data, (rows, cols)),
                                    shape=(left.shape[0], left.shape[1] + right.shape[1]))
-
-
-def use_sqlite_wal(engine: Engine) -> None:
-    """Every new connection of this SQLite engine in WAL mode, synchronous=NORMAL."""
-    if engine.dialect.name != "sqlite":
-        return
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(connection, _record) -> None:
-        cursor = connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    engine.dispose()  # connections made before this point reconnect with the pragmas

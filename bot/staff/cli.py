@@ -19,7 +19,9 @@ from typing import Optional
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from tabulate import tabulate
 
-from bot import database, dialogue, records, tracker_tables, triage
+from bot.clinical import triage
+from bot.staff import dialogue
+from bot.storage import database, records, tracker_tables
 
 DEFAULT_RETENTION = os.environ.get("RETENTION", "30d")
 

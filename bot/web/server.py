@@ -19,7 +19,7 @@ from aiohttp import web
 
 from bot import settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = ROOT / "web" / "public"
 WEBCHAT_BUNDLE = ROOT / "web" / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 STATIC = {

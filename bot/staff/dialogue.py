@@ -37,7 +37,8 @@ from typing import List, Optional, Sequence, Tuple
 
 import yaml
 
-from bot import settings, triage
+from bot import settings
+from bot.clinical import triage
 
 DEFAULT_URL = "http://localhost:5005"
 NO_DISPOSITION = "none"

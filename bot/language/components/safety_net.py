@@ -20,8 +20,8 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.rasa_nlu.entities import NEGATED_ROLE
-from bot.rasa_nlu.stateless import StatelessComponent
+from bot.language.components.entities import NEGATED_ROLE
+from bot.language.components.stateless import StatelessComponent
 
 RED_FLAG_INTENT = "report_red_flag"
 SYMPTOM_INTENT = "report_symptom"

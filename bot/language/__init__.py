@@ -1,0 +1,6 @@
+"""The project's own English spaCy pipeline: lemmas, typo-tolerant entity patterns, negation.
+
+Importing this package registers the custom components with spaCy, which must happen before
+`spacy.load()` reads a pipeline that uses them (Rasa's SpacyNLP does; see `bot.language.components`).
+"""
+from bot.language import ambiguity, negation, normalize, phrase_trie  # noqa: F401  (factories)

@@ -1,6 +1,0 @@
-"""The project's own English spaCy pipeline: lemmas, typo-tolerant entity patterns, negation.
-
-Importing this package registers the custom components with spaCy, which must happen before
-`spacy.load()` reads a pipeline that uses them (Rasa's SpacyNLP does; see `bot.rasa_nlu`).
-"""
-from bot.nlp import ambiguity, negation, normalize, phrase_trie  # noqa: F401  (factories)

@@ -1,0 +1,26 @@
+"""Every place where this bot changes what Rasa 3.6 itself does, listed in one place.
+
+Rasa Open Source 3.6.21 is the last open-source release: these changes are pinned to it, and
+each has a test that fails when an upgrade changes what it relies on.
+
+Patches of Rasa's own code (monkeypatches), in this package:
+- speedups.py: action replies checked per event shape, event classes looked up once, custom
+  slot mappings called only when their entities are present (`only_with_entities` in
+  domain.yml), sparse features joined directly. Installed by bot.language.components and
+  bot.storage.tracker_store. Tests: tests/unit/test_rasa_speedups.py.
+- action_failure.py: a plain reply with the emergency number when an action cannot run
+  (wraps MessageProcessor._run_action). Installed by bot.storage.lock_store. Tests:
+  tests/reliability/test_3_faults.py, scripts/validate_project.py (its response exists).
+
+Rasa classes replaced through its configuration (subclasses, named in endpoints.yml,
+credentials.yml or config.yml; they live with their concern):
+- bot.storage.tracker_store.ErasableSQLTrackerStore: erasure, kept trackers, one insert per
+  save; bot.storage.resilient_tracker_store: retries instead of FailSafeTrackerStore's
+  silent fresh start; bot.storage.lock_store.AtomicRedisLockStore: ticket updates in one
+  Redis transaction (RedisLockStore's race).
+- bot.channels.*: REST, socket.io (custom payloads that Rasa passed as keyword arguments)
+  and Telegram input channels.
+- bot.language.components.*: the NLU components in config.yml.
+
+This package imports only bot.settings.
+"""
