@@ -20,7 +20,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(NLP) \
                 $(wildcard bot/language/components/*.py)
 
-.PHONY: help install system-deps web build-nlp train migrate run shell test unit validate nlu-report diagram lock clean
+.PHONY: help install system-deps web build-nlp train migrate run shell test unit validate nlu-report safety-report diagram lock clean
 
 help:
 	@echo "make run     start the bot (installs and trains when needed)"
@@ -29,6 +29,7 @@ help:
 	@echo "make train   train the model if data or config changed"
 	@echo "make migrate apply database migrations"
 	@echo "make nlu-report  5-fold cross-validation and held-out NLU scores, with plots"
+	@echo "make safety-report  triage of the vignettes and the held-out messages (about 4 minutes)"
 	@echo "make bench   speed, cost and quality against Rasa's stock bot (about 13 minutes)"
 	@echo "make cluster / cluster-stop   two Rasa and two action servers behind nginx"
 	@echo "make reliability  load, faults and hostile input against a cluster (CI runs it)"
@@ -64,7 +65,8 @@ web/node_modules/.installed: web/package-lock.json
 
 build-nlp: $(NLP)
 
-$(NLP): $(STAMP) $(wildcard data/patterns/*.yml) $(wildcard bot/language/*.py)
+$(NLP): $(STAMP) $(wildcard data/patterns/*.yml) $(wildcard bot/language/*.py) \
+        data/context/patient_rules.json data/safety/screens.yml
 	@echo "==> building the spaCy pipeline"
 	$(PY) -m bot.language.build --patterns data/patterns --out build/spacy_model
 	@touch $@
@@ -108,6 +110,11 @@ nlu-report: $(MODEL)
 	$(RASA) test nlu --nlu tests/nlu/test_nlu.yml --model $(MODEL) --out results/nlu --successes
 	$(PY) -m bot.staff.nlu_quality results/nlu results/nlu-cv
 	@echo "==> reports and images in results/nlu-cv/ and results/nlu/"
+
+# Emergency sensitivity, safety, accuracy and red-flag recall on the vignettes and the held-out
+# messages (bot/staff/safety_report.py); last line one JSON object; plot in results/safety/.
+safety-report: $(MODEL)
+	@scripts/safety_report.sh
 
 # The architecture diagram is drawn from text (docs/architecture/architecture.dot); the images
 # are committed beside it, with the source's hash so that a test notices a stale rendering.

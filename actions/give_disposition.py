@@ -82,6 +82,6 @@ class ActionGiveDisposition(Action):
                         symptoms=tracker.get_slot(slots.SYMPTOMS) or [])
         # The answers belong to this check: a later "it still hurts" starts a new one (the
         # level and the red flags stay, so it can only end as high or higher).
-        cleared = [SlotSet(q, None) for q in triage.QUESTION_IDS]
+        cleared = [SlotSet(q, None) for q in triage.FORM_QUESTION_IDS]
         return [SlotSet(slots.DISPOSITION, level), SlotSet(slots.TRIAGE_RULE, outcome.rule)] \
             + cleared

@@ -13,13 +13,13 @@ DISPOSITION = "disposition"
 TRIAGE_RULE = "triage_rule"
 EMERGENCY_NUMBER = "emergency_number"
 REQUESTED_SLOT = "requested_slot"
-NEGATED = "negated"
+ASK_FIRST = "ask_first"
 # Entities whose values are flags: red flags and risk factors (e.g. pregnancy).
 FLAG_ENTITIES = ("red_flag", "risk_factor")
 
 
 def answers(tracker: Tracker) -> Dict[str, Optional[str]]:
-    return {q: tracker.get_slot(q) for q in triage.QUESTION_IDS}
+    return {q: tracker.get_slot(q) for q in triage.FORM_QUESTION_IDS}
 
 
 def flags(tracker: Tracker) -> List[str]:
@@ -27,12 +27,14 @@ def flags(tracker: Tracker) -> List[str]:
 
 
 def mentioned(tracker: Tracker, entity_names, known=None) -> List[str]:
-    """Values of these entities in the latest message, not negated, each once, in order;
+    """Values of these entities in the latest message that are the person's current ones
+    (not negated, someone else's, past or hypothetical), each once, in order;
     with `known`, only values in it."""
     found = []
     for entity in tracker.latest_message.get("entities") or []:
         value = entity.get("value")
-        if (entity.get("entity") in entity_names and entity.get("role") != NEGATED
+        if (entity.get("entity") in entity_names
+                and entity.get("role") not in triage.NOT_CURRENT_ROLES
                 and (known is None or value in known) and value not in found):
             found.append(value)
     return found
@@ -41,6 +43,29 @@ def mentioned(tracker: Tracker, entity_names, known=None) -> List[str]:
 def reported_flags(tracker: Tracker) -> List[str]:
     """Red flags and risk factors in the latest message that are not negated."""
     return mentioned(tracker, FLAG_ENTITIES, known=triage.FLAG_LEVEL)
+
+
+# A reading of the learned detector below this only starts the check; at or above it, its
+# screen is also asked first (a weak reading reordering the questions confuses more than helps).
+ASK_FIRST_FROM = 0.5
+
+
+def screen_hints(tracker: Tracker) -> List[str]:
+    """Emergency screens the latest message touched without settling them: a sign about
+    someone else, the past or a "what if", or a fair reading of the learned detector."""
+    found = []
+    for entity in tracker.latest_message.get("entities") or []:
+        value = entity.get("value")
+        weak = entity.get("role") == "possible" and \
+            (entity.get("confidence_entity") or 0) < ASK_FIRST_FROM
+        if (entity.get("entity") == "screen_hint" and value in triage.EMERGENCY_SCREENS
+                and not weak and value not in found):
+            found.append(value)
+    return found
+
+
+def ask_first(tracker: Tracker) -> List[str]:
+    return list(tracker.get_slot(ASK_FIRST) or [])
 
 
 def turn_id(tracker: Tracker) -> str:

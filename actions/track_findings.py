@@ -1,4 +1,5 @@
-"""After every message: remember the red flags and symptoms it reported (never forgets)."""
+"""After every message: remember the red flags and symptoms it reported (never forgets), and
+the emergency screens its words touched without settling (asked first: bot.clinical.triage)."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -18,7 +19,8 @@ class ActionTrackFindings(Action):
                   domain: Dict[Text, Any]) -> List[EventType]:
         events: List[EventType] = []
         for slot, found in ((slots.FLAGS, slots.reported_flags(tracker)),
-                            (slots.SYMPTOMS, slots.mentioned(tracker, ("symptom",)))):
+                            (slots.SYMPTOMS, slots.mentioned(tracker, ("symptom",))),
+                            (slots.ASK_FIRST, slots.screen_hints(tracker))):
             known = list(tracker.get_slot(slot) or [])
             new = [value for value in found if value not in known]
             if new:

@@ -1,7 +1,13 @@
 """The triage form's validation: read the answer, keep the flags, choose what to ask next.
 
-Which question comes next is `bot.clinical.triage.remaining_questions`: the form ends early as soon as
-a red flag settles the level, including one typed in the middle of the questions.
+Which question comes next is `bot.clinical.triage.remaining_questions`: the form ends early as
+soon as a red flag settles the level, including one typed in the middle of the questions, and
+asks first the emergency screens the person's words touched without settling them.
+
+What the person has already said is not asked again: a severity, duration, trend, spread or age
+stated in any message since the last recommendation fills that question
+(`bot.clinical.answers.extract_details`). The red-flag screens are always asked explicitly: a
+partial denial in free text ("no numbness") does not cover a whole screen.
 """
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
+from actions.answer_question import question_response
 from bot.clinical import answers, triage
 
 FORM = "triage_form"
@@ -40,8 +47,27 @@ def is_new_user_turn(tracker: Tracker) -> bool:
     return False
 
 
+def said_before(tracker: Tracker) -> Dict[str, str]:
+    """Details (not screens) stated in the person's messages since the last recommendation,
+    the latest message winning."""
+    texts = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") == "action_give_disposition":
+            break
+        if event.get("event") == "user":
+            texts.append(((event.get("text") or ""), (event.get("parse_data") or {})))
+    details: Dict[str, str] = {}
+    for text, parse in reversed(texts):
+        if text.startswith("/"):
+            continue  # a button: its value is read by interpret() as the answer it was
+        details.update(answers.extract_details(text, parse.get("entities") or []))
+    return details
+
+
 # Responses this module sends (checked against the domain by the tests).
-RESPONSES = ("utter_answer_not_understood",)
+RESPONSES = ("utter_answer_not_understood",
+             # asked by the form through requested_slot, though not a required slot
+             f"utter_ask_{triage.ALL_EMERGENCY_SCREENS.id}")
 
 
 class ValidateTriageForm(Action):
@@ -60,18 +86,29 @@ class ValidateTriageForm(Action):
         if requested in triage.QUESTION_BY_ID and is_new_user_turn(tracker):
             value = answers.interpret(requested, intent, message.get("entities") or [],
                                       message.get("text") or "")
+            question = question_response(tracker)
             if value is not None:
                 known[requested] = value
                 events.append(SlotSet(requested, value))
             elif new_flags:
                 # The flags decide below; re-setting them tells the form this turn counted.
                 events.append(SlotSet(slots.FLAGS, slots.flags(tracker)))
+            elif question:
+                # A question with a symptom in it: answered here, then the question again.
+                dispatcher.utter_message(response=question)
+                events.append(SlotSet(requested, None))
             elif intent in INTERRUPTIONS:
                 return []  # the form steps aside; a rule answers, then the form resumes
             else:
                 dispatcher.utter_message(response=RESPONSES[0])
                 events.append(SlotSet(requested, None))
 
-        remaining = triage.remaining_questions(known, slots.flags(tracker))
+        for question_id, value in said_before(tracker).items():
+            if known.get(question_id) is None:
+                known[question_id] = value
+                events.append(SlotSet(question_id, value))
+
+        ask_first = slots.ask_first(tracker) + slots.screen_hints(tracker)
+        remaining = triage.remaining_questions(known, slots.flags(tracker), ask_first)
         events.append(SlotSet(slots.REQUESTED_SLOT, remaining[0] if remaining else None))
         return events

@@ -7,14 +7,16 @@ domain. Keep it pure so that it can be read, reviewed and tested on its own.
 
 The shape follows the clinical hierarchy of NHS Pathways: emergency signs are asked first, any
 red flag jumps straight to its level, "not sure" to a red-flag question counts as a yes, and a
-level once given is never lowered in the same conversation.
+level once given is never lowered in the same conversation. Emergencies are ruled out before
+urgent advice: an urgent flag ends the questions only once the emergency screens are answered
+(asked together, in one question, when several are still open).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Optional, Sequence, Tuple
 
-RULES_VERSION = "2026.11-1"
+RULES_VERSION = "2026.12-1"
 
 # The ladder, lowest to highest. The order is the point: max() over it never lowers a level.
 SELF_CARE = "self_care"
@@ -29,7 +31,12 @@ EMERGENCY_FLAGS = (
     "bladder_bowel",        # new retention or incontinence
     "sexual_dysfunction",   # new, with back pain
     "both_legs",            # bilateral pain, numbness, tingling or weakness
-    "leg_weakness",         # severe or progressive weakness, foot drop
+    "leg_weakness",         # legs giving way, weakness of both legs or getting worse
+    # Signs the learned detector read in words the patterns do not know, by screen.
+    "cauda_equina_described",
+    "legs_described",
+    "trauma_described",
+    "chest_abdomen_described",
     "major_trauma",         # a fall, the sled or weight landing on the person
     "chest_pain",           # cardiac mimic: chest, jaw or arm pain, sweating
     "abdominal_pulsation",  # aortic aneurysm mimic: throbbing belly, faint, dizzy
@@ -43,8 +50,25 @@ URGENT_FLAGS = (
     "back_deformity",       # a lump, swelling or change of shape
     "thoracic_pain",        # between the shoulder blades rather than the lower back
     "osteoporosis",         # fracture risk after a minor strain
+    "one_leg_weakness",     # one foot or leg weak, foot drop (NICE CKS: urgent, same day)
 )
 SEE_DOCTOR_FLAGS = ("pregnancy",)
+# The emergency screen that asks about each emergency flag.
+SCREEN_OF_FLAG = {
+    "saddle_numbness": "em_cauda_equina", "bladder_bowel": "em_cauda_equina",
+    "sexual_dysfunction": "em_cauda_equina", "cauda_equina_described": "em_cauda_equina",
+    "both_legs": "em_legs", "leg_weakness": "em_legs", "legs_described": "em_legs",
+    "major_trauma": "em_trauma", "trauma_described": "em_trauma",
+    "chest_pain": "em_chest_abdomen", "abdominal_pulsation": "em_chest_abdomen",
+    "chest_abdomen_described": "em_chest_abdomen",
+}
+# The flag the learned detector gives, by the emergency screen it read (no pattern has these).
+DESCRIBED_FLAG_OF_SCREEN = {
+    "em_cauda_equina": "cauda_equina_described",
+    "em_legs": "legs_described",
+    "em_trauma": "trauma_described",
+    "em_chest_abdomen": "chest_abdomen_described",
+}
 
 FLAG_LEVEL = {
     **{flag: EMERGENCY for flag in EMERGENCY_FLAGS},
@@ -53,6 +77,12 @@ FLAG_LEVEL = {
 }
 
 YES, NO, UNSURE = "yes", "no", "unsure"
+
+# A mention counts as a red flag only when it is affirmed, about the person, current and not
+# hypothetical (ConText). The language layer marks the others with one of these roles.
+NEGATED, OTHER_PERSON, HISTORICAL, HYPOTHETICAL = "negated", "other_person", "historical", \
+    "hypothetical"
+NOT_CURRENT_ROLES = (NEGATED, OTHER_PERSON, HISTORICAL, HYPOTHETICAL)
 
 
 @dataclass(frozen=True)
@@ -80,7 +110,13 @@ QUESTIONS: Tuple[Question, ...] = (
     Question("age_band", ("under_18", "18_49", "50_69", "70_plus")),
 )
 QUESTION_IDS = tuple(q.id for q in QUESTIONS)
-QUESTION_BY_ID = {q.id: q for q in QUESTIONS}
+EMERGENCY_SCREENS = tuple(q.id for q in QUESTIONS if q.level_if_yes == EMERGENCY)
+# The emergency screens in one question, asked when an urgent flag is found and more than one
+# of them is still open: a yes (or a not-sure) to it is an emergency, a no answers them all.
+ALL_EMERGENCY_SCREENS = Question("em_all", (YES, NO, UNSURE), EMERGENCY)
+QUESTION_BY_ID = {q.id: q for q in QUESTIONS + (ALL_EMERGENCY_SCREENS,)}
+# Every slot the triage form may ask for.
+FORM_QUESTION_IDS = QUESTION_IDS + (ALL_EMERGENCY_SCREENS.id,)
 
 
 @dataclass(frozen=True)
@@ -116,8 +152,8 @@ PLAIN_RULES = ("severe", "worsening", "not_improving", "long_duration", "under_1
 
 def all_rules() -> Tuple[str, ...]:
     """Every rule id `findings` can report, for checks that each one has its wording."""
-    screens = tuple(f"{q.id}:{answer}" for q in QUESTIONS if q.level_if_yes
-                    for answer in (YES, UNSURE))
+    screens = tuple(f"{q.id}:{answer}" for q in QUESTIONS + (ALL_EMERGENCY_SCREENS,)
+                    if q.level_if_yes for answer in (YES, UNSURE))
     return tuple(f"flag:{flag}" for flag in FLAG_LEVEL) + screens + PLAIN_RULES
 
 
@@ -138,7 +174,7 @@ def findings(answers: Mapping[str, Optional[str]], flags: Iterable[str]) -> Tupl
         if flag in FLAG_LEVEL:
             found.append(Finding(FLAG_LEVEL[flag], f"flag:{flag}"))
 
-    for question in QUESTIONS:
+    for question in QUESTIONS + (ALL_EMERGENCY_SCREENS,):
         if question.level_if_yes is None:
             continue
         answer = answers.get(question.id)
@@ -207,26 +243,48 @@ def assess(
 
 
 def decided_early(answers: Mapping[str, Optional[str]], flags: Iterable[str]) -> Optional[str]:
-    """The level when a red flag has already settled the matter, else None.
+    """The level when the findings so far already settle it, else None.
 
-    An emergency or urgent finding ends the questions at once: the person is told straight
-    away, and the urgent advice itself lists the emergency signs (safety-netting), so nothing
-    that is left to ask could change what they should do next.
+    An emergency finding ends the questions at once. An urgent finding ends them once every
+    emergency screen is answered (directly, or through the grouped screen): a message with an
+    urgent flag can hide an emergency sign in words the bot did not catch.
     """
     found = findings(answers, flags)
-    if found and found[0].level in (EMERGENCY, URGENT):
-        return found[0].level
+    if not found:
+        return None
+    if found[0].level == EMERGENCY:
+        return EMERGENCY
+    if found[0].level == URGENT and not _open_emergency_screens(answers):
+        return URGENT
     return None
 
 
+def _open_emergency_screens(answers: Mapping[str, Optional[str]]) -> Tuple[str, ...]:
+    if answers.get(ALL_EMERGENCY_SCREENS.id) is not None:
+        return ()
+    return tuple(q for q in EMERGENCY_SCREENS if answers.get(q) is None)
+
+
 def remaining_questions(
-    answers: Mapping[str, Optional[str]], flags: Iterable[str] = ()
+    answers: Mapping[str, Optional[str]], flags: Iterable[str] = (),
+    ask_first: Iterable[str] = (),
 ) -> Sequence[str]:
-    """The questions still to ask, in order; empty when the triage is complete."""
+    """The questions still to ask, in order; empty when the triage is complete.
+
+    `ask_first`: screens to ask before the others, because the person's own words touched
+    them without settling them ("my genitals went to sleep", a sign about someone else).
+    After an urgent finding only the emergency screens are left, grouped when several are.
+    """
     flags = tuple(flags)
     if decided_early(answers, flags):
         return ()
-    return tuple(q for q in QUESTION_IDS if answers.get(q) is None)
+    found = findings(answers, flags)
+    if found and found[0].level == URGENT:
+        still_open = _open_emergency_screens(answers)
+        return (ALL_EMERGENCY_SCREENS.id,) if len(still_open) > 1 else still_open
+    first = [q for q in ask_first if q in QUESTION_IDS]
+    order = first + [q for q in QUESTION_IDS if q not in first]
+    return tuple(q for q in order if answers.get(q) is None)
 
 
 def _unique(items: Iterable[str]) -> Tuple[str, ...]:

@@ -5,7 +5,8 @@
 Official model downloads are not possible on our machines, and we want the entity rules under
 our own control anyway: the pipeline is a blank English tokenizer, lookup lemmas
 (spacy-lookups-data), the typo-tolerant normalizer, the entity patterns (matched by a trie that
-gives spaCy's EntityRuler's entities, faster: phrase_trie.py), and negation.
+gives spaCy's EntityRuler's entities, faster: phrase_trie.py), negation, ConText (context.py:
+other person, historical, hypothetical), and the learned red-flag detector (screens.py).
 """
 from __future__ import annotations
 
@@ -21,12 +22,18 @@ import spacy
 from spacy.lookups import load_lookups
 
 import bot.language  # noqa: F401  (registers the custom components)
+from bot.language import context, screens
 from bot.language.patterns import PatternError, compile_patterns, load_entries
 
 STAMP = "patterns.sha256"
 
 
-def make_pipeline(patterns_dir: Path):
+CONTEXT_RULES = Path("data/context/patient_rules.json")
+SCREEN_EXAMPLES = Path("data/safety/screens.yml")
+
+
+def make_pipeline(patterns_dir: Path, context_rules: Path = CONTEXT_RULES,
+                  screen_examples: Path = SCREEN_EXAMPLES, progress=print):
     nlp = spacy.blank("en")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     normalizer = nlp.add_pipe("triage_normalizer")
@@ -38,19 +45,25 @@ def make_pipeline(patterns_dir: Path):
     normalizer.set_vocabulary(surface_to_key)
     index = load_lookups("en", ["lemma_index"]).get_table("lemma_index")
     normalizer.set_dictionary(word for words in index.values() for word in words)
+    # Sentences bound the scope of ConText's triggers and give the detector its clauses.
+    nlp.add_pipe("sentencizer")
     nlp.add_pipe("triage_phrase_trie").add_patterns(patterns)
     nlp.add_pipe("triage_ambiguity")
     nlp.add_pipe("triage_negation")
+    nlp.add_pipe("triage_context").set_rules(context.combined_rules(context_rules))
+    detector = nlp.add_pipe("triage_screens")
+    with nlp.select_pipes(enable=["lemmatizer", "triage_normalizer"]):
+        detector.set_model(*screens.train(nlp, screen_examples, progress=progress))
     return nlp, len(entries), len(patterns)
 
 
 def patterns_digest(patterns_dir: Path) -> str:
     digest = hashlib.sha256()
-    for path in sorted(Path(patterns_dir).glob("*.yml")):
+    for path in sorted(Path(patterns_dir).glob("*.yml")) + [CONTEXT_RULES, SCREEN_EXAMPLES]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     for module in ("normalize.py", "phrase_trie.py", "negation.py", "ambiguity.py", "patterns.py",
-                   "build.py"):
+                   "context.py", "screens.py", "build.py"):
         digest.update((Path(__file__).parent / module).read_bytes())
     return digest.hexdigest()
 

@@ -32,6 +32,12 @@ from bot.clinical.triage import NOT_CURRENT_ROLES as NOT_CURRENT
 HISTORY_FLAGS = {"cancer_history", "osteoporosis", "immunosuppression"}
 
 RULES_FILE = "context_rules.json"
+# The entities whose context matters. Others (a duration, a side, an exercise) are no targets,
+# so a trigger that overlaps one ("years ago" holds the duration "years") still applies.
+TARGET_LABELS = {"red_flag", "risk_factor", "symptom", "body_part"}
+
+if not Doc.has_extension("context_targets"):
+    Doc.set_extension("context_targets", default=None)
 
 if not Span.has_extension("context_role"):
     Span.set_extension("context_role", default=None)
@@ -87,15 +93,27 @@ class TriageContext:
         from medspacy.context import ConText, ConTextRule
 
         self.rules = list(rules)
-        context = ConText(self.nlp, name=f"{self.name}_medspacy", rules=None)
+        # A cue inside a sign's own words is part of the sign ("can't pee", "doesn't ease
+        # when I rest"): modifiers that overlap an entity are dropped, not applied to it.
+        context = ConText(self.nlp, name=f"{self.name}_medspacy", rules=None,
+                          prune_on_target_overlap=True)
         context.add([ConTextRule(**_rule_arguments(rule)) for rule in self.rules])
         self._context = context
 
     def __call__(self, doc: Doc) -> Doc:
-        if doc.ents:
-            self._context(doc)
-        for ent in doc.ents:
+        targets = [ent for ent in doc.ents if ent.label_ in TARGET_LABELS]
+        if targets:
+            doc._.context_targets = targets
+            self._context(doc, targets="context_targets")
+            doc._.context_targets = None
+        for ent in targets:
             ent._.context_role = role_of(ent)
+        # Only the roles are kept: ConText's graph holds spans, which cannot be pickled, and
+        # Rasa deep-copies a parsed message (rasa test nlu, the fallback classifier).
+        if doc.ents:
+            doc._.context_graph = None
+            for ent in doc.ents:
+                ent._.modifiers = ()
         return doc
 
     def to_disk(self, path, exclude=()) -> None:

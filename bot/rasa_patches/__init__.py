@@ -22,5 +22,10 @@ credentials.yml or config.yml; they live with their concern):
   and Telegram input channels.
 - bot.language.components.*: the NLU components in config.yml.
 
+Rasa's built-in actions replaced by custom actions of the same name (domain.yml `actions`):
+- action_restart and action_back (actions/start_over.py): a person typing `/restart` or
+  `/back` must not wipe or undo a red flag or a level. Tests: tests/dialogues/real_words.yml
+  ("a typed /restart...", "a typed /back...").
+
 This package imports only bot.settings.
 """

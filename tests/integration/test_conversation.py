@@ -46,7 +46,7 @@ def test_full_triage_with_buttons_ends_in_self_care_with_safety_net(chat):
 
 
 def test_typed_answers_are_understood(chat):
-    chat.send("pins and needles in my foot since yesterday")
+    chat.send("pins and needles in my foot after leg press")
     messages = answer_all(chat, ["no", "nope", "no", "no", "nah", "no", "no", "7 out of 10",
                                  "about the same", "3 weeks", "down my left leg",
                                  "sitting at my desk", "I'm 34"])

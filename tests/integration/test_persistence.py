@@ -39,6 +39,7 @@ def test_a_disposition_writes_one_pseudonymous_record(chat, tracker_db):
 
 def test_asking_to_delete_my_data_erases_the_conversation_and_records(chat, tracker_db):
     chat.send("my back hurts and I have a fever")
+    chat.send("/deny")  # none of the emergency signs: the urgent advice follows
     assert records_of(tracker_db, chat.sender)
     assert stored_events(tracker_db, chat.sender) > 0
     reply = " ".join(m.get("text", "") for m in chat.send("please delete my data"))
@@ -55,6 +56,7 @@ def test_asking_to_delete_my_data_erases_the_conversation_and_records(chat, trac
 
 def test_saying_no_keeps_everything(chat, tracker_db):
     chat.send("my back hurts and I have a fever")
+    chat.send("/deny")  # none of the emergency signs: the urgent advice follows
     chat.send("delete my data")
     chat.send("/deny")
     assert len(records_of(tracker_db, chat.sender)) == 1

@@ -98,7 +98,7 @@ def mapping_entities():
 
 
 def track_findings(entities):
-    tracker = Tracker("t", {"flags": None, "symptoms": None},
+    tracker = Tracker("t", {"flags": None, "symptoms": None, "ask_first": None},
                       {"text": "x", "intent": {"name": "inform"}, "entities": entities},
                       [], False, None, {}, "action_listen")
     return asyncio.run(ActionTrackFindings().run(CollectingDispatcher(), tracker, {}))
@@ -107,7 +107,8 @@ def track_findings(entities):
 def test_track_findings_changes_nothing_without_the_entities_its_mapping_names():
     for needed in mapping_entities():
         others = [name for name in DOMAIN.entities if name not in needed]
-        values = {"red_flag": "both_legs", "risk_factor": "pregnancy", "symptom": "pain"}
+        values = {"red_flag": "both_legs", "risk_factor": "pregnancy", "symptom": "pain",
+                  "screen_hint": "em_legs"}
         assert track_findings([{"entity": name, "value": values.get(name, "x")}
                                for name in others]) == []
         for name in needed:  # and each named entity can change something

@@ -52,3 +52,62 @@ def test_a_greeting_or_thanks_that_describes_a_complaint_is_a_symptom_report():
     assert run("thank", [{"entity": "symptom", "value": "pain"}]) == "report_symptom"
     assert run("greet", []) == "greet"
     assert run("greet", [back]) == "greet"  # "hi, question about my back" is not a report
+
+
+def run_full(intent, entities, text="x", selected=None):
+    data = {"text": text, "intent": {"name": intent, "confidence": 0.9},
+            "intent_ranking": [{"name": intent, "confidence": 0.9},
+                               {"name": "report_symptom", "confidence": 0.05}],
+            "entities": list(entities)}
+    if selected:
+        data["response_selector"] = {"default": {"response": {"intent_response_key": selected}}}
+    message = Message(data=data)
+    RedFlagSafetyNet().process([message])
+    return message
+
+
+def test_a_flag_about_someone_else_the_past_or_a_what_if_is_not_a_report():
+    for role in ("other_person", "historical", "hypothetical"):
+        entity = {"entity": "red_flag", "value": "saddle_numbness", "role": role}
+        assert run("report_red_flag", [entity]) != "report_red_flag", role
+
+
+def test_the_detectors_described_flag_wins_like_a_pattern():
+    assert run("faq", [flag("cauda_equina_described")]) == "report_red_flag"
+
+
+def test_a_worry_about_a_sign_with_no_complaint_is_a_question_about_the_warning_signs():
+    worry = {"entity": "red_flag", "value": "both_legs", "role": "hypothetical"}
+    assert run("report_red_flag", [worry]) == "ask_warning_signs"
+    assert run("faq", [{"entity": "symptom", "value": "numbness", "role": "hypothetical"}]) \
+        == "ask_warning_signs"
+    # A worry next to a current complaint is a report: the triage asks every screen.
+    current = {"entity": "symptom", "value": "pain"}
+    assert run("faq", [worry, current]) == "report_symptom"
+
+
+def test_a_question_with_a_current_symptom_is_a_report_that_carries_its_question():
+    message = run_full("faq", [{"entity": "symptom", "value": "pain"}],
+                       text="is it safe to keep training? my back hurts",
+                       selected="faq/keep_training")
+    assert message.get("intent")["name"] == "report_symptom"
+    questions = [e["value"] for e in message.get("entities") if e["entity"] == "question"]
+    assert questions == ["utter_faq/keep_training"]
+    # Not worded as a question: a report, with nothing to answer.
+    message = run_full("faq", [{"entity": "symptom", "value": "pain"}],
+                       text="legs fine, peeing fine, the back just aches",
+                       selected="faq/bed_rest")
+    assert message.get("intent")["name"] == "report_symptom"
+    assert not [e for e in message.get("entities") if e["entity"] == "question"]
+    # A warning-signs question with a symptom: its own response answers it.
+    message = run_full("ask_warning_signs", [{"entity": "symptom", "value": "tingling"}],
+                       text="when should I worry? my foot tingles")
+    assert [e["value"] for e in message.get("entities") if e["entity"] == "question"] \
+        == ["utter_warning_signs"]
+
+
+def test_an_unsure_detector_reading_is_a_complaint():
+    hint = {"entity": "screen_hint", "value": "em_cauda_equina", "role": "possible"}
+    assert run("out_of_scope", [hint]) == "report_symptom"
+    other = {"entity": "screen_hint", "value": "em_cauda_equina", "role": "other_person"}
+    assert run("out_of_scope", [other]) == "out_of_scope"

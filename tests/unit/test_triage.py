@@ -31,7 +31,8 @@ def test_no_flags_is_self_care():
     ("bladder_bowel", EMERGENCY),        # can't pee / lost control of bladder or bowels
     ("sexual_dysfunction", EMERGENCY),   # new sexual dysfunction with back pain
     ("both_legs", EMERGENCY),            # pain, tingling, numbness or weakness in both legs
-    ("leg_weakness", EMERGENCY),         # severe or worsening weakness, foot drop
+    ("leg_weakness", EMERGENCY),         # legs giving way, weakness of both or getting worse
+    ("one_leg_weakness", URGENT),        # one foot or leg weak, foot drop (NICE CKS)
     ("major_trauma", EMERGENCY),         # a fall, the sled or weight dropping on the person
     ("chest_pain", EMERGENCY),           # chest pain, jaw/arm, sweating
     ("abdominal_pulsation", EMERGENCY),  # throbbing belly, faint, dizzy
@@ -134,10 +135,38 @@ def test_questions_come_emergency_screens_first():
     assert triage.remaining_questions({})[4:7] == ("ur_fever", "ur_history", "ur_pattern")
 
 
-def test_a_red_flag_ends_the_questions_at_once():
+def test_an_emergency_flag_ends_the_questions_at_once():
     assert triage.remaining_questions({}, ["bladder_bowel"]) == ()
     assert triage.remaining_questions({"em_cauda_equina": "unsure"}) == ()
-    assert triage.remaining_questions({}, ["fever"]) == ()
+    assert triage.remaining_questions({}, ["legs_described"]) == ()
+
+
+def test_an_urgent_flag_first_rules_out_emergencies_in_one_question():
+    # Clinical notes: emergencies are ruled out before urgent advice, quickly, grouped.
+    assert triage.remaining_questions({}, ["fever"]) == ("em_all",)
+    assert triage.decided_early({}, ["fever"]) is None
+    assert triage.remaining_questions({"em_all": "no"}, ["fever"]) == ()
+    assert triage.decided_early({"em_all": "no"}, ["fever"]) == URGENT
+    assert triage.assess({"em_all": "yes"}, ["fever"]).disposition == EMERGENCY
+    assert triage.assess({"em_all": "unsure"}, ["night_pain"]).disposition == EMERGENCY
+    # Screens already answered are not asked again; one left is asked on its own.
+    answered = {"em_cauda_equina": "no", "em_legs": "no", "em_trauma": "no"}
+    assert triage.remaining_questions(answered, ["fever"]) == ("em_chest_abdomen",)
+    assert triage.remaining_questions({**answered, "em_chest_abdomen": "no"}, ["fever"]) == ()
+    # An urgent screen answered yes does the same.
+    assert triage.remaining_questions({"ur_fever": "yes"}) == ("em_all",)
+
+
+def test_one_leg_weakness_is_urgent_and_both_legs_an_emergency():
+    assert triage.assess(CLEAR, ["one_leg_weakness"]).disposition == URGENT
+    assert triage.assess(CLEAR, ["leg_weakness"]).disposition == EMERGENCY
+    assert triage.assess(with_(spread="both_legs")).disposition == EMERGENCY
+
+
+def test_screens_touched_by_the_message_are_asked_first():
+    order = triage.remaining_questions({}, [], ask_first=["em_trauma", "not_a_question"])
+    assert order[:2] == ("em_trauma", "em_cauda_equina")
+    assert len(order) == len(triage.QUESTION_IDS)
 
 
 def test_lower_findings_do_not_end_the_questions():
@@ -161,5 +190,7 @@ def test_every_flag_has_a_pattern_and_a_reason_the_bot_can_say():
         if data.get("label") in ("red_flag", "risk_factor"):
             pattern_ids |= {entry["id"] for entry in data["entries"]}
     responses = yaml.safe_load((root / "domain.yml").read_text())["responses"]
-    assert set(triage.FLAG_LEVEL) == pattern_ids
+    described = set(triage.DESCRIBED_FLAG_OF_SCREEN.values())  # from the learned detector
+    assert set(triage.FLAG_LEVEL) - described == pattern_ids
+    assert described <= set(triage.EMERGENCY_FLAGS)
     assert {f"utter_flag_{flag}" for flag in triage.FLAG_LEVEL} <= set(responses)

@@ -1,9 +1,17 @@
-"""Entities from the project's spaCy pipeline, with their negation, as Rasa entities.
+"""Entities from the project's spaCy pipeline, with their context, as Rasa entities.
 
 Rasa's own SpacyEntityExtractor drops what we need most: the canonical id of a pattern
-("saddle_numbness" for "can't feel the toilet paper") and whether the mention was negated. A
-negated mention keeps its span and gets the role `negated`, so slot mappings and the triage
-never count it, while tests can still see that it was read.
+("saddle_numbness" for "can't feel the toilet paper") and whether the mention is the writer's
+current sign. A mention that is not keeps its span and gets a role (`negated`, `other_person`,
+`historical`, `hypothetical`: bot.language.context), so slot mappings and the triage never count
+it, while tests and staff can still see that it was read.
+
+The learned detector (bot.language.screens) adds two kinds of entity, over the clause it read:
+- `red_flag` with a `<screen>_described` value when it is confident (`likely`) and the patterns
+  found no current flag of that screen: the flag counts;
+- `screen_hint` with the screen's question id when it is unsure (role `possible`), and for an
+  emergency flag the patterns found about someone else, the past or a "what if" (the mention's
+  role): the triage asks that screen first instead of guessing.
 """
 from __future__ import annotations
 
@@ -16,9 +24,15 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from bot.clinical import triage
+from bot.language import context, screens
 from bot.language.components.stateless import StatelessComponent
 
-NEGATED_ROLE = "negated"
+NEGATED_ROLE = context.NEGATED
+NOT_CURRENT_ROLES = context.NOT_CURRENT
+POSSIBLE_ROLE = screens.POSSIBLE
+RED_FLAG = "red_flag"
+SCREEN_HINT = "screen_hint"
 # Entities whose value is the text itself (the triage reads it), not a pattern id.
 TEXT_VALUED = {"duration", "severity"}
 
@@ -33,10 +47,39 @@ def entities_from_doc(doc) -> List[Dict[Text, Any]]:
             "end": ent.end_char,
             "confidence_entity": 1.0,
         }
-        if ent._.negated:
-            entity["role"] = NEGATED_ROLE
+        role = ent._.context_role
+        if role:
+            entity["role"] = role
         entities.append(entity)
-    return entities
+    return entities + detector_entities(doc, entities)
+
+
+def detector_entities(doc, pattern_entities: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
+    """Flags and hints from the learned detector, and hints from flags that are not current."""
+    current = {triage.SCREEN_OF_FLAG.get(e["value"]) for e in pattern_entities
+               if e["entity"] == RED_FLAG and not e.get("role")}
+    found, hinted = [], set()
+    for screen, reading in sorted((doc._.screens or {}).items()):
+        if screen in current:
+            continue
+        span = {"start": reading["start"], "end": reading["end"],
+                "confidence_entity": reading["p"]}
+        if reading["level"] == screens.LIKELY:
+            found.append({"entity": RED_FLAG, "value": triage.DESCRIBED_FLAG_OF_SCREEN[screen],
+                          **span})
+        else:
+            found.append({"entity": SCREEN_HINT, "value": screen, "role": POSSIBLE_ROLE, **span})
+        hinted.add(screen)
+    for entity in pattern_entities:
+        screen = triage.SCREEN_OF_FLAG.get(entity["value"])
+        role = entity.get("role")
+        if (entity["entity"] == RED_FLAG and screen and role and role != NEGATED_ROLE
+                and screen not in current and screen not in hinted):
+            found.append({"entity": SCREEN_HINT, "value": screen, "role": role,
+                          "start": entity["start"], "end": entity["end"],
+                          "confidence_entity": 1.0})
+            hinted.add(screen)
+    return found
 
 
 @DefaultV1Recipe.register(
@@ -46,7 +89,6 @@ class TriageEntityExtractor(StatelessComponent, EntityExtractorMixin):
     @classmethod
     def required_components(cls) -> List[Type]:
         return [SpacyNLP]
-
 
     def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:
         for message in messages:

@@ -1,16 +1,25 @@
-"""The deterministic red-flag safety net.
+"""The deterministic red-flag safety net, and where a message goes when it describes a symptom.
 
-Emergency detection must not depend on a classifier's mood: whenever the patterns found a red
-flag that is not negated, the intent becomes `report_red_flag` with full confidence, whatever
-the classifier (or the low-confidence fallback) said. The dialogue then routes every such
-message into the triage, which jumps to the flag's level.
+Emergency detection must not depend on a classifier's mood: whenever the patterns (or the
+learned detector, when confident) found a red flag that is the writer's current sign, the
+intent becomes `report_red_flag` with full confidence, whatever the intent classifier (or the
+low-confidence fallback) said. The dialogue then routes every such message into the triage,
+which jumps to the flag's level.
 
-The other way round, the classifier's `report_red_flag` is only kept when the message is
-about the body at all. When every red-flag mention the patterns found is negated ("no fever,
-just sore"), or the message names no symptom, body part or sign whatsoever ("find me cheap
-train tickets"), the next intent in the classifier's ranking is taken instead. A
-`report_red_flag` about the body with no pattern match is kept: it may be a phrasing the
-patterns miss, and it only starts the triage questions, which ask about every sign.
+The other way round, the classifier's `report_red_flag` is only kept when the message is about
+the body at all and not only about signs that are not current. When every red-flag mention is
+negated, someone else's, in the past or a "what if", or the message names no symptom, body part
+or sign whatsoever ("find me cheap train tickets"), the next intent in the classifier's ranking
+is taken instead. A `report_red_flag` about the body with no pattern match is kept: it may be a
+phrasing the patterns miss, and it only starts the triage questions, which ask about every sign.
+
+A message that describes a current symptom is triaged (clinical notes: an FAQ answer alone never
+ends a turn that described a symptom):
+- read as a detail, a greeting, thanks or not confidently read at all, it is a report;
+- asked as a question ("is this just a pulled muscle? my back is killing me"), it is a report
+  that carries the question (entity `question`): the question is answered, then the triage asks.
+A worry about a sign with no current complaint ("what if my legs go numb?") is a question about
+the warning signs, whatever the classifier said: the answer ends with the offer of a check.
 """
 from __future__ import annotations
 
@@ -20,39 +29,67 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.language.components.entities import NEGATED_ROLE
+from bot.language.components.entities import NOT_CURRENT_ROLES, POSSIBLE_ROLE, SCREEN_HINT
 from bot.language.components.stateless import StatelessComponent
+from bot.language.context import HYPOTHETICAL
 
 RED_FLAG_INTENT = "report_red_flag"
 SYMPTOM_INTENT = "report_symptom"
 # A message read as a detail, a greeting or thanks, or not confidently read at all, that
 # describes a complaint: "hey, did leg press yesterday and my lower back is killing me" is
 # a report that opens with a greeting, not a greeting.
-REPORT_IF_SYMPTOM = ("inform", "nlu_fallback", "greet", "thank")
+REPORT_IF_SYMPTOM = ("inform", "nlu_fallback", "greet", "thank", "out_of_scope", "chitchat",
+                     "affirm", "deny", "not_sure", "goodbye")
+# Questions that are answered before the triage when the message also describes a symptom.
+QUESTION_INTENTS = ("faq", "technique", "ask_warning_signs", "ask_alternatives")
+WARNING_SIGNS_INTENT = "ask_warning_signs"
+QUESTION_ENTITY = "question"
+ANSWER_OF_INTENT = {"ask_warning_signs": "utter_warning_signs",
+                    "ask_alternatives": "utter_alternatives"}
+QUESTION_WORDS = ("what", "how", "can", "could", "is", "are", "should", "does", "do", "why",
+                  "when", "will", "would", "am", "was", "which", "where", "any", "anyone")
+RESPONSE_SELECTOR = "response_selector"
 RED_FLAG_ENTITY = "red_flag"
 BODY_ENTITIES = {"red_flag", "risk_factor", "symptom", "body_part", "severity"}
 INTENT_RANKING = "intent_ranking"
 
 
+def is_current(entity: Dict[Text, Any]) -> bool:
+    return entity.get("role") not in NOT_CURRENT_ROLES
+
+
 def has_red_flag(entities: List[Dict[Text, Any]]) -> bool:
-    return any(e.get("entity") == RED_FLAG_ENTITY and e.get("role") != NEGATED_ROLE
-               for e in entities or [])
+    return any(e.get("entity") == RED_FLAG_ENTITY and is_current(e) for e in entities or [])
 
 
 def has_symptom(entities: List[Dict[Text, Any]]) -> bool:
-    return any(e.get("entity") == "symptom" and e.get("role") != NEGATED_ROLE
-               for e in entities or [])
+    return any(e.get("entity") == "symptom" and is_current(e) for e in entities or [])
 
 
 def describes_a_complaint(entities: List[Dict[Text, Any]]) -> bool:
-    """A symptom, or a body part with how bad it is ("my lower back is killing me")."""
-    found = {e.get("entity") for e in entities or [] if e.get("role") != NEGATED_ROLE}
-    return has_symptom(entities) or {"body_part", "severity"} <= found
+    """A current symptom, a body part with how bad it is ("my lower back is killing me"), or
+    a sign the learned detector was unsure of ("my genitals went to sleep")."""
+    found = {e.get("entity") for e in entities or [] if is_current(e)}
+    return (has_symptom(entities) or {"body_part", "severity"} <= found
+            or any(e.get("entity") == SCREEN_HINT and e.get("role") == POSSIBLE_ROLE
+                   for e in entities or []))
 
 
-def only_negated_red_flags(entities: List[Dict[Text, Any]]) -> bool:
+def only_past_or_other_red_flags(entities: List[Dict[Text, Any]]) -> bool:
     mentions = [e for e in entities or [] if e.get("entity") == RED_FLAG_ENTITY]
-    return bool(mentions) and all(e.get("role") == NEGATED_ROLE for e in mentions)
+    return bool(mentions) and not any(is_current(e) for e in mentions)
+
+
+def worries_about_a_sign(entities: List[Dict[Text, Any]]) -> bool:
+    """A "what if" about a sign, and nothing current ("should I worry about numbness?")."""
+    return (any(e.get("role") == HYPOTHETICAL for e in entities or []
+                if e.get("entity") in ("red_flag", "symptom", SCREEN_HINT))
+            and not describes_a_complaint(entities))
+
+
+def is_a_question(text: str) -> bool:
+    words = text.strip().lower().split()
+    return "?" in text or bool(words) and words[0].strip(",.!") in QUESTION_WORDS
 
 
 def says_nothing_about_the_body(entities: List[Dict[Text, Any]]) -> bool:
@@ -66,8 +103,10 @@ class RedFlagSafetyNet(StatelessComponent):
         for message in messages:
             if not has_red_flag(message.get(ENTITIES)):
                 entities = message.get(ENTITIES)
-                if only_negated_red_flags(entities) or says_nothing_about_the_body(entities):
+                if only_past_or_other_red_flags(entities) or says_nothing_about_the_body(entities):
                     self._demote(message)
+                if worries_about_a_sign(entities) and not self._has_input_issue(message):
+                    self._set_intent(message, WARNING_SIGNS_INTENT)
                 self._detail_with_symptom_is_a_report(message)
                 continue
             previous = message.get(INTENT) or {}
@@ -92,17 +131,47 @@ class RedFlagSafetyNet(StatelessComponent):
             message.set(INTENT_RANKING, ranking, add_to_output=True)
 
     @staticmethod
-    def _detail_with_symptom_is_a_report(message: Message) -> None:
+    def _has_input_issue(message: Message) -> bool:
+        return any(e.get("entity") == "input_issue" for e in message.get(ENTITIES) or [])
+
+    @staticmethod
+    def _set_intent(message: Message, name: str, confidence: float = 1.0) -> None:
+        chosen = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence}
+        ranking = [r for r in message.get(INTENT_RANKING) or []
+                   if r.get(INTENT_NAME_KEY) != name]
+        message.set(INTENT, chosen, add_to_output=True)
+        message.set(INTENT_RANKING, [chosen] + ranking, add_to_output=True)
+
+    def _detail_with_symptom_is_a_report(self, message: Message) -> None:
         """"my back hurts a bit" read as a detail, or too close to call, would get "I haven't
         asked you anything" or "I didn't understand"; a message that names a symptom is a
-        symptom report, and the triage starts (inside the form it is read the same way)."""
+        symptom report, and the triage starts (inside the form it is read the same way). A
+        question that describes a symptom is a report too, and carries its question."""
         intent = message.get(INTENT) or {}
-        if (intent.get(INTENT_NAME_KEY) in REPORT_IF_SYMPTOM
-                and describes_a_complaint(message.get(ENTITIES))
-                and not any(e.get("entity") == "input_issue" for e in message.get(ENTITIES) or [])):
-            report = {INTENT_NAME_KEY: SYMPTOM_INTENT,
-                      PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY, 1.0)}
-            ranking = [r for r in message.get(INTENT_RANKING) or []
-                       if r.get(INTENT_NAME_KEY) != SYMPTOM_INTENT]
-            message.set(INTENT, report, add_to_output=True)
-            message.set(INTENT_RANKING, [report] + ranking, add_to_output=True)
+        name = intent.get(INTENT_NAME_KEY)
+        entities = message.get(ENTITIES) or []
+        if not describes_a_complaint(entities) or self._has_input_issue(message):
+            return
+        if name in REPORT_IF_SYMPTOM:
+            self._set_intent(message, SYMPTOM_INTENT, intent.get(PREDICTED_CONFIDENCE_KEY, 1.0))
+        elif name in QUESTION_INTENTS:
+            question = self._question_asked(message, name)
+            self._set_intent(message, SYMPTOM_INTENT, intent.get(PREDICTED_CONFIDENCE_KEY, 1.0))
+            if question:
+                message.set(ENTITIES, entities + [{
+                    "entity": QUESTION_ENTITY, "value": question, "start": 0,
+                    "end": len(message.get("text") or ""), "confidence_entity": 1.0,
+                    "extractor": type(self).__name__}], add_to_output=True)
+
+    @staticmethod
+    def _question_asked(message: Message, intent: str):
+        """The response that answers the message's question: `utter_faq/<key>` for a
+        retrieval intent (the response selector's choice), ANSWER_OF_INTENT for the others;
+        None when the message does not read as a question."""
+        if not is_a_question(message.get("text") or ""):
+            return None
+        if intent in ("faq", "technique"):
+            selected = (message.get(RESPONSE_SELECTOR) or {}).get("default") or {}
+            key = (selected.get("response") or {}).get("intent_response_key")
+            return f"utter_{key}" if key and key.split("/")[0] == intent else None
+        return ANSWER_OF_INTENT.get(intent)
