@@ -108,6 +108,8 @@ def test_a_question_with_a_current_symptom_is_a_report_that_carries_its_question
 
 def test_an_unsure_detector_reading_is_a_complaint():
     hint = {"entity": "screen_hint", "value": "em_cauda_equina", "role": "possible"}
-    assert run("out_of_scope", [hint]) == "report_symptom"
+    assert run("nlu_fallback", [hint]) == "report_symptom"
     other = {"entity": "screen_hint", "value": "em_cauda_equina", "role": "other_person"}
-    assert run("out_of_scope", [other]) == "out_of_scope"
+    assert run("nlu_fallback", [other]) == "nlu_fallback"
+    # Off-topic stays off-topic even with a symptom word: "my tooth hurts".
+    assert run("out_of_scope", [{"entity": "symptom", "value": "pain"}]) == "out_of_scope"

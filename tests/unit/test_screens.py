@@ -59,3 +59,9 @@ def test_a_long_message_is_read_clause_by_clause(nlp):
     reading = doc._.screens["em_cauda_equina"]
     clause = doc.text[reading["start"]:reading["end"]]
     assert "bladder" in clause and "Monday" not in clause
+
+
+@pytest.mark.parametrize("text", ["since friday", "yes", "about 2 weeks", "no", "im 41"])
+def test_a_short_or_wordless_answer_is_never_a_confident_sign(nlp, text):
+    found = nlp(text)._.screens
+    assert not [s for s, r in found.items() if r["level"] == screens.LIKELY], found

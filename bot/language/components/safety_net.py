@@ -38,8 +38,9 @@ SYMPTOM_INTENT = "report_symptom"
 # A message read as a detail, a greeting or thanks, or not confidently read at all, that
 # describes a complaint: "hey, did leg press yesterday and my lower back is killing me" is
 # a report that opens with a greeting, not a greeting.
-REPORT_IF_SYMPTOM = ("inform", "nlu_fallback", "greet", "thank", "out_of_scope", "chitchat",
-                     "affirm", "deny", "not_sure", "goodbye")
+# Not out_of_scope: "my tooth hurts" names a symptom and is still not for this bot.
+REPORT_IF_SYMPTOM = ("inform", "nlu_fallback", "greet", "thank", "affirm", "deny", "not_sure",
+                     "goodbye")
 # Questions that are answered before the triage when the message also describes a symptom.
 QUESTION_INTENTS = ("faq", "technique", "ask_warning_signs", "ask_alternatives")
 WARNING_SIGNS_INTENT = "ask_warning_signs"
