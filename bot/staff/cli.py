@@ -3,6 +3,7 @@
     python -m bot cases list|show|export|stats [filters]
     python -m bot purge [--older-than 30d]
     python -m bot dialogue FILE... [--url URL] [--quiet]
+    python -m bot safety-report [--url URL] [--sets vignettes heldout]
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from tabulate import tabulate
 
 from bot.clinical import triage
-from bot.staff import dialogue
+from bot.staff import dialogue, safety_report
 from bot.storage import database, records, tracker_tables
 
 DEFAULT_RETENTION = os.environ.get("RETENTION", "30d")
@@ -189,6 +190,13 @@ def build_parser() -> argparse.ArgumentParser:
                     "and check its replies. Exit code 0 if all pass, 1 if any fails, 2 if "
                     "they cannot be played.")
     dialogue.add_arguments(dialogues)
+
+    report = commands.add_parser(
+        "safety-report", help="triage the safety sets against the running bot and measure it",
+        description="Play the project's vignettes and the held-out messages against the running "
+                    "bot (its API must be on) and report emergency sensitivity, safety, "
+                    "accuracy, over-triage and red-flag recall by phenomenon.")
+    safety_report.add_arguments(report)
     return parser
 
 
@@ -198,6 +206,8 @@ def main(argv: Optional[list] = None) -> int:
     if args.command == "dialogue":  # talks to the bot, not to the database
         return dialogue.run(args.files, args.url, quiet=args.quiet,
                             emergency_number=args.emergency_number)
+    if args.command == "safety-report":
+        return safety_report.main_from_args(args)
     try:
         engine = database.make_engine(getattr(args, "db", None))
         if args.command == "purge":
