@@ -112,9 +112,10 @@ nlu-report: $(MODEL)
 	@echo "==> reports and images in results/nlu-cv/ and results/nlu/"
 
 # Emergency sensitivity, safety, accuracy and red-flag recall on the vignettes and the held-out
-# messages (bot/staff/safety_report.py); last line one JSON object; plot in results/safety/.
+# messages (bot/staff/safety_report.py); last line one JSON object; plot in results/safety/,
+# copied to docs/safety-report.png for the README.
 safety-report: $(MODEL)
-	@scripts/safety_report.sh
+	@scripts/safety_report.sh --copy-plot docs/safety-report.png
 
 # The architecture diagram is drawn from text (docs/architecture/architecture.dot); the images
 # are committed beside it, with the source's hash so that a test notices a stale rendering.

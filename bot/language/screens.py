@@ -41,6 +41,9 @@ MODEL_FILE = "screens.skops"
 META_FILE = "screens.json"
 TARGET_PRECISION = 0.97
 MIN_CONFIDENT_WORDS = 3
+# Words of denial that keep a reading "possible" (not "n't": "my legs won't hold me" is a sign).
+DENIALS = {"no", "not", "never", "nothing", "none", "without", "nor", "neither", "nope", "nah",
+           "fine", "normal"}
 TARGET_RECALL = 0.97
 # Words that end a clause inside a sentence.
 CLAUSE_BREAKS = {",", ";", ":", "but", "although", "though", "however", "whereas", "while",
@@ -236,6 +239,9 @@ class ScreenDetector:
         """A confident reading needs a clause of three words or more that names something
         of its screen: short or wordless clauses ("since friday") stay "possible"."""
         words = [t for t in unit if not (t.is_punct or t.is_space)]
+        if any(t.lower_ in DENIALS or t.norm_ in DENIALS for t in words):
+            return False  # "nothing fell on me", "no, not both legs": the classifier reads
+            # denials poorly; the patterns and ConText decide those
         return len(words) >= MIN_CONFIDENT_WORDS and \
             mentions_topic(unit, self.meta.get("topic_words", {}).get(label, ()))
 

@@ -391,6 +391,8 @@ def add_arguments(parser) -> None:
                         help="the API token, if the server has one (default: RASA_API_TOKEN)")
     parser.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
     parser.add_argument("--out", default="results/safety", type=Path)
+    parser.add_argument("--copy-plot", type=Path, default=None,
+                        help="also copy the plot here (make safety-report: docs/safety-report.png)")
 
 
 def main_from_args(args) -> int:
@@ -412,6 +414,11 @@ def main_from_args(args) -> int:
             print(f"  flags {tag:22} recall {row['recall']}  precision {row['precision']}  "
                   f"cases {row['cases']}")
     print(f"report, conversations and plot in {args.out}/")
+    if args.copy_plot:
+        import shutil
+
+        shutil.copyfile(args.out / "safety.png", args.copy_plot)
+        print(f"plot copied to {args.copy_plot}")
     print(json.dumps(summary(report)))
     return 0
 

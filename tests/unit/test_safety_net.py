@@ -83,7 +83,8 @@ def test_a_worry_about_a_sign_with_no_complaint_is_a_question_about_the_warning_
         == "ask_warning_signs"
     # A worry next to a current complaint is a report: the triage asks every screen.
     current = {"entity": "symptom", "value": "pain"}
-    assert run("faq", [worry, current]) == "report_symptom"
+    message = run_full("faq", [worry, current], text="what if my legs go numb? my back hurts")
+    assert message.get("intent")["name"] == "report_symptom"
 
 
 def test_a_question_with_a_current_symptom_is_a_report_that_carries_its_question():
@@ -95,7 +96,7 @@ def test_a_question_with_a_current_symptom_is_a_report_that_carries_its_question
     assert questions == ["utter_faq/keep_training"]
     # Not worded as a question: a report, with nothing to answer.
     message = run_full("faq", [{"entity": "symptom", "value": "pain"}],
-                       text="legs fine, peeing fine, the back just aches",
+                       text="my legs are fine, peeing fine, the back just aches",
                        selected="faq/bed_rest")
     assert message.get("intent")["name"] == "report_symptom"
     assert not [e for e in message.get("entities") if e["entity"] == "question"]
@@ -104,11 +105,18 @@ def test_a_question_with_a_current_symptom_is_a_report_that_carries_its_question
                        text="when should I worry? my foot tingles")
     assert [e["value"] for e in message.get("entities") if e["entity"] == "question"] \
         == ["utter_warning_signs"]
+    # A general question about back pain is not about the writer's own back.
+    message = run_full("faq", [{"entity": "symptom", "value": "pain"}],
+                       text="how long does a back strain take to heal?",
+                       selected="faq/strain_healing_time")
+    assert message.get("intent")["name"] == "faq"
 
 
 def test_an_unsure_detector_reading_is_a_complaint():
-    hint = {"entity": "screen_hint", "value": "em_cauda_equina", "role": "possible"}
+    hint = {"entity": "screen_hint", "value": "em_cauda_equina", "role": "possible",
+            "confidence_entity": 0.6}
     assert run("nlu_fallback", [hint]) == "report_symptom"
+    assert run("nlu_fallback", [{**hint, "confidence_entity": 0.3}]) == "nlu_fallback"
     other = {"entity": "screen_hint", "value": "em_cauda_equina", "role": "other_person"}
     assert run("nlu_fallback", [other]) == "nlu_fallback"
     # Off-topic stays off-topic even with a symptom word: "my tooth hurts".

@@ -58,13 +58,17 @@ def detector_entities(doc, pattern_entities: List[Dict[Text, Any]]) -> List[Dict
     """Flags and hints from the learned detector, and hints from flags that are not current."""
     current = {triage.SCREEN_OF_FLAG.get(e["value"]) for e in pattern_entities
                if e["entity"] == RED_FLAG and not e.get("role")}
+    # A sign the patterns read and ConText discounted ("no, not both legs") is not overruled
+    # by the classifier, which reads no negation well: at most it is asked first.
+    discounted = {triage.SCREEN_OF_FLAG.get(e["value"]) for e in pattern_entities
+                  if e["entity"] == RED_FLAG and e.get("role")}
     found, hinted = [], set()
     for screen, reading in sorted((doc._.screens or {}).items()):
         if screen in current:
             continue
         span = {"start": reading["start"], "end": reading["end"],
                 "confidence_entity": reading["p"]}
-        if reading["level"] == screens.LIKELY:
+        if reading["level"] == screens.LIKELY and screen not in discounted:
             found.append({"entity": RED_FLAG, "value": triage.DESCRIBED_FLAG_OF_SCREEN[screen],
                           **span})
         else:

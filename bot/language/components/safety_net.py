@@ -23,6 +23,7 @@ the warning signs, whatever the classifier said: the answer ends with the offer 
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -38,9 +39,9 @@ SYMPTOM_INTENT = "report_symptom"
 # A message read as a detail, a greeting or thanks, or not confidently read at all, that
 # describes a complaint: "hey, did leg press yesterday and my lower back is killing me" is
 # a report that opens with a greeting, not a greeting.
-# Not out_of_scope: "my tooth hurts" names a symptom and is still not for this bot.
-REPORT_IF_SYMPTOM = ("inform", "nlu_fallback", "greet", "thank", "affirm", "deny", "not_sure",
-                     "goodbye")
+# Not out_of_scope: "my tooth hurts" names a symptom and is still not for this bot. Not a
+# plain yes or no: inside the triage it is an answer, read from its words.
+REPORT_IF_SYMPTOM = ("inform", "nlu_fallback", "greet", "thank", "not_sure", "goodbye")
 # Questions that are answered before the triage when the message also describes a symptom.
 QUESTION_INTENTS = ("faq", "technique", "ask_warning_signs", "ask_alternatives")
 WARNING_SIGNS_INTENT = "ask_warning_signs"
@@ -50,6 +51,9 @@ ANSWER_OF_INTENT = {"ask_warning_signs": "utter_warning_signs",
 QUESTION_WORDS = ("what", "how", "can", "could", "is", "are", "should", "does", "do", "why",
                   "when", "will", "would", "am", "was", "which", "where", "any", "anyone")
 RESPONSE_SELECTOR = "response_selector"
+# A reading of the learned detector this sure starts the check on its own.
+HINT_IS_A_COMPLAINT = 0.5
+FIRST_PERSON = re.compile(r"\b(?:my|i|i'm|im|i've|ive|i'd|me|mine|myself)\b", re.IGNORECASE)
 RED_FLAG_ENTITY = "red_flag"
 BODY_ENTITIES = {"red_flag", "risk_factor", "symptom", "body_part", "severity"}
 INTENT_RANKING = "intent_ranking"
@@ -67,13 +71,20 @@ def has_symptom(entities: List[Dict[Text, Any]]) -> bool:
     return any(e.get("entity") == "symptom" and is_current(e) for e in entities or [])
 
 
-def describes_a_complaint(entities: List[Dict[Text, Any]]) -> bool:
+def describes_a_complaint(entities: List[Dict[Text, Any]], with_hints: bool = True) -> bool:
     """A current symptom, a body part with how bad it is ("my lower back is killing me"), or
-    a sign the learned detector was unsure of ("my genitals went to sleep")."""
+    a sign the learned detector read with some confidence ("my genitals went to sleep")."""
     found = {e.get("entity") for e in entities or [] if is_current(e)}
     return (has_symptom(entities) or {"body_part", "severity"} <= found
-            or any(e.get("entity") == SCREEN_HINT and e.get("role") == POSSIBLE_ROLE
+            or with_hints and any(e.get("entity") == SCREEN_HINT and e.get("role") == POSSIBLE_ROLE
+                   and (e.get("confidence_entity") or 0) >= HINT_IS_A_COMPLAINT
                    for e in entities or []))
+
+
+def speaks_of_oneself(text: str) -> bool:
+    """"my back", "I've", "me": a question about one's own body, not back pain in general
+    ("how long does a back strain take to heal?" asks about strains, not about a strain)."""
+    return bool(FIRST_PERSON.search(text or ""))
 
 
 def only_past_or_other_red_flags(entities: List[Dict[Text, Any]]) -> bool:
@@ -155,7 +166,8 @@ class RedFlagSafetyNet(StatelessComponent):
             return
         if name in REPORT_IF_SYMPTOM:
             self._set_intent(message, SYMPTOM_INTENT, intent.get(PREDICTED_CONFIDENCE_KEY, 1.0))
-        elif name in QUESTION_INTENTS:
+        elif (name in QUESTION_INTENTS and speaks_of_oneself(message.get("text"))
+              and describes_a_complaint(entities, with_hints=False)):
             question = self._question_asked(message, name)
             self._set_intent(message, SYMPTOM_INTENT, intent.get(PREDICTED_CONFIDENCE_KEY, 1.0))
             if question:
