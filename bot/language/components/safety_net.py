@@ -39,9 +39,11 @@ SYMPTOM_INTENT = "report_symptom"
 # A message read as a detail, a greeting or thanks, or not confidently read at all, that
 # describes a complaint: "hey, did leg press yesterday and my lower back is killing me" is
 # a report that opens with a greeting, not a greeting.
-# Not out_of_scope: "my tooth hurts" names a symptom and is still not for this bot. Not a
-# plain yes or no: inside the triage it is an answer, read from its words.
+# Not out_of_scope: "my tooth hurts" names a symptom and is still not for this bot.
 REPORT_IF_SYMPTOM = ("inform", "nlu_fallback", "greet", "thank", "not_sure", "goodbye")
+# A yes or a no that names a current symptom ("no, only the right leg has a bit of sciatica")
+# is a report too (inside the triage it is still read as the answer, from its words).
+REPORT_IF_NAMED_SYMPTOM = ("affirm", "deny")
 # Questions that are answered before the triage when the message also describes a symptom.
 QUESTION_INTENTS = ("faq", "technique", "ask_warning_signs", "ask_alternatives")
 WARNING_SIGNS_INTENT = "ask_warning_signs"
@@ -53,9 +55,10 @@ QUESTION_WORDS = ("what", "how", "can", "could", "is", "are", "should", "does", 
 RESPONSE_SELECTOR = "response_selector"
 # A reading of the learned detector this sure starts the check on its own.
 HINT_IS_A_COMPLAINT = 0.5
-FIRST_PERSON = re.compile(r"\b(?:my|i|i'm|im|i've|ive|i'd|me|mine|myself)\b", re.IGNORECASE)
+MY = re.compile(r"\b(?:my|mine)\b", re.IGNORECASE)
+CLAUSE_BREAK = re.compile(r"[.?!,;]")
 RED_FLAG_ENTITY = "red_flag"
-BODY_ENTITIES = {"red_flag", "risk_factor", "symptom", "body_part", "severity"}
+BODY_ENTITIES = {"red_flag", "risk_factor", "symptom", "body_part", "severity", "screen_hint"}
 INTENT_RANKING = "intent_ranking"
 
 
@@ -81,10 +84,29 @@ def describes_a_complaint(entities: List[Dict[Text, Any]], with_hints: bool = Tr
                    for e in entities or []))
 
 
-def speaks_of_oneself(text: str) -> bool:
-    """"my back", "I've", "me": a question about one's own body, not back pain in general
-    ("how long does a back strain take to heal?" asks about strains, not about a strain)."""
-    return bool(FIRST_PERSON.search(text or ""))
+def tells_of_own_symptom(text: str, entities: List[Dict[Text, Any]]) -> bool:
+    """Whether a question also tells of the writer's own symptom: the symptom is in a clause
+    that is a statement ("is this a pulled muscle? my back is killing me", "pregnant, sore
+    back after squats, is it safe to keep lifting?"), or it is "my" back that hurts ("how do I
+    stop my back hurting?"). "How long does a back strain take to heal?" asks in general."""
+    if MY.search(text):
+        return True
+    for entity in entities or []:
+        if entity.get("entity") != "symptom" or not is_current(entity):
+            continue
+        start = entity.get("start") or 0
+        clause_start = max([m.end() for m in CLAUSE_BREAK.finditer(text[:start])] or [0])
+        rest = text[start:]
+        ends = CLAUSE_BREAK.search(rest)
+        clause = text[clause_start:start + (ends.start() if ends else len(rest))]
+        clause_end = rest[ends.start()] if ends else ""
+        words = clause.strip().lower().split()
+        # "when I bend over I get shocks down both thighs" states; "how long does a strain
+        # last" asks, with or without its question mark.
+        asks = words and words[0] in QUESTION_WORDS and words[0] not in ("when", "where")
+        if clause_end != "?" and not asks:
+            return True
+    return False
 
 
 def only_past_or_other_red_flags(entities: List[Dict[Text, Any]]) -> bool:
@@ -164,10 +186,11 @@ class RedFlagSafetyNet(StatelessComponent):
         entities = message.get(ENTITIES) or []
         if not describes_a_complaint(entities) or self._has_input_issue(message):
             return
-        if name in REPORT_IF_SYMPTOM:
+        if name in REPORT_IF_SYMPTOM or (name in REPORT_IF_NAMED_SYMPTOM and
+                                         has_symptom(entities)):
             self._set_intent(message, SYMPTOM_INTENT, intent.get(PREDICTED_CONFIDENCE_KEY, 1.0))
-        elif (name in QUESTION_INTENTS and speaks_of_oneself(message.get("text"))
-              and describes_a_complaint(entities, with_hints=False)):
+        elif (name in QUESTION_INTENTS and describes_a_complaint(entities, with_hints=False)
+              and tells_of_own_symptom(message.get("text") or "", entities)):
             question = self._question_asked(message, name)
             self._set_intent(message, SYMPTOM_INTENT, intent.get(PREDICTED_CONFIDENCE_KEY, 1.0))
             if question:
