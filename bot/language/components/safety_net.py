@@ -84,6 +84,14 @@ def describes_a_complaint(entities: List[Dict[Text, Any]], with_hints: bool = Tr
                    for e in entities or []))
 
 
+def asks_about_a_sign_it_dates(entities: List[Dict[Text, Any]]) -> bool:
+    """"Can a pulled muscle cause ED? I think it's happening to me since Tuesday": a question
+    about a warning sign that also says since when is about the writer's own sign."""
+    return (any(e.get("entity") == RED_FLAG_ENTITY and e.get("role") == HYPOTHETICAL
+                for e in entities or [])
+            and any(e.get("entity") == "duration" and is_current(e) for e in entities or []))
+
+
 def tells_of_own_symptom(text: str, entities: List[Dict[Text, Any]]) -> bool:
     """Whether a question also tells of the writer's own symptom: the symptom is in a clause
     that is a statement ("is this a pulled muscle? my back is killing me", "pregnant, sore
@@ -189,8 +197,10 @@ class RedFlagSafetyNet(StatelessComponent):
         if name in REPORT_IF_SYMPTOM or (name in REPORT_IF_NAMED_SYMPTOM and
                                          has_symptom(entities)):
             self._set_intent(message, SYMPTOM_INTENT, intent.get(PREDICTED_CONFIDENCE_KEY, 1.0))
-        elif (name in QUESTION_INTENTS and describes_a_complaint(entities, with_hints=False)
-              and tells_of_own_symptom(message.get("text") or "", entities)):
+        elif name in QUESTION_INTENTS and (
+                describes_a_complaint(entities, with_hints=False)
+                and tells_of_own_symptom(message.get("text") or "", entities)
+                or asks_about_a_sign_it_dates(entities)):
             question = self._question_asked(message, name)
             self._set_intent(message, SYMPTOM_INTENT, intent.get(PREDICTED_CONFIDENCE_KEY, 1.0))
             if question:
