@@ -47,15 +47,18 @@ def is_new_user_turn(tracker: Tracker) -> bool:
     return False
 
 
-def said_before(tracker: Tracker) -> Dict[str, str]:
+def said_before(tracker: Tracker, latest_only: bool = False) -> Dict[str, str]:
     """Details (not screens) stated in the person's messages since the last recommendation,
-    the latest message winning."""
+    the latest message winning. Once the check runs, earlier messages were read on their own
+    turn (and their details kept in slots): `latest_only` reads just the newest."""
     texts = []
     for event in reversed(tracker.events):
         if event.get("event") == "action" and event.get("name") == "action_give_disposition":
             break
         if event.get("event") == "user":
             texts.append(((event.get("text") or ""), (event.get("parse_data") or {})))
+            if latest_only:
+                break
     details: Dict[str, str] = {}
     for text, parse in reversed(texts):
         if text.startswith("/"):
@@ -103,7 +106,8 @@ class ValidateTriageForm(Action):
                 dispatcher.utter_message(response=RESPONSES[0])
                 events.append(SlotSet(requested, None))
 
-        for question_id, value in said_before(tracker).items():
+        # When the check starts, every message since the last recommendation; then the newest.
+        for question_id, value in said_before(tracker, latest_only=requested is not None).items():
             if known.get(question_id) is None:
                 known[question_id] = value
                 events.append(SlotSet(question_id, value))

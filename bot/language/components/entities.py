@@ -33,6 +33,9 @@ NOT_CURRENT_ROLES = context.NOT_CURRENT
 POSSIBLE_ROLE = screens.POSSIBLE
 RED_FLAG = "red_flag"
 SCREEN_HINT = "screen_hint"
+# The least sure reading that is passed on as a hint: below it nothing acts on a reading (the
+# safety net starts a check and the triage asks a screen first only from 0.5 up).
+HINT_FROM = 0.5
 # Entities whose value is the text itself (the triage reads it), not a pattern id.
 TEXT_VALUED = {"duration", "severity"}
 
@@ -71,8 +74,10 @@ def detector_entities(doc, pattern_entities: List[Dict[Text, Any]]) -> List[Dict
         if reading["level"] == screens.LIKELY and screen not in discounted:
             found.append({"entity": RED_FLAG, "value": triage.DESCRIBED_FLAG_OF_SCREEN[screen],
                           **span})
-        else:
+        elif reading["p"] >= HINT_FROM:
             found.append({"entity": SCREEN_HINT, "value": screen, "role": POSSIBLE_ROLE, **span})
+        else:
+            continue  # too weak to act on: no entity (and no call to the action server)
         hinted.add(screen)
     for entity in pattern_entities:
         screen = triage.SCREEN_OF_FLAG.get(entity["value"])

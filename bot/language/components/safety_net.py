@@ -53,7 +53,8 @@ ANSWER_OF_INTENT = {"ask_warning_signs": "utter_warning_signs",
 QUESTION_WORDS = ("what", "how", "can", "could", "is", "are", "should", "does", "do", "why",
                   "when", "will", "would", "am", "was", "which", "where", "any", "anyone")
 RESPONSE_SELECTOR = "response_selector"
-# A reading of the learned detector this sure starts the check on its own.
+# A reading of the learned detector this sure starts the check on its own (entities.HINT_FROM
+# passes on no weaker one).
 HINT_IS_A_COMPLAINT = 0.5
 MY = re.compile(r"\b(?:my|mine)\b", re.IGNORECASE)
 CLAUSE_BREAK = re.compile(r"[.?!,;]")
