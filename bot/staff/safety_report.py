@@ -50,13 +50,10 @@ SETS = {
     "heldout": ROOT / "tests" / "safety" / "heldout.yml",
 }
 MAX_TURNS = 25
-# Which screen question covers which red flag (what a truthful person says yes to).
+# Which screen question covers which red flag (what a truthful person says yes to): the
+# emergency screens as the triage rules map them, and the urgent screens' flags.
 SCREEN_OF_FLAG = {
-    "saddle_numbness": "em_cauda_equina", "bladder_bowel": "em_cauda_equina",
-    "sexual_dysfunction": "em_cauda_equina",
-    "both_legs": "em_legs", "leg_weakness": "em_legs",
-    "major_trauma": "em_trauma",
-    "chest_pain": "em_chest_abdomen", "abdominal_pulsation": "em_chest_abdomen",
+    **triage.SCREEN_OF_FLAG,
     "fever": "ur_fever",
     "cancer_history": "ur_history", "immunosuppression": "ur_history",
     "osteoporosis": "ur_history",
