@@ -110,6 +110,36 @@ def interpret(
     return value
 
 
+def says_not_sure(intent: Optional[str], text: str) -> bool:
+    """The message says the person does not know: the "Not sure" button, "idk", "no idea",
+    "hard to say" (for a question its words did not answer)."""
+    return intent == "not_sure" or bool(_DOUBT.search(normalize_text(text).lower()))
+
+
+# A question about the question or a word in it ("what is the saddle area?", "what's the
+# difference between moderate and severe?", "why do you need my age?", "wdym numb"). Such a
+# message is never an answer, even when it names one of the answers.
+_ASKS_ABOUT = re.compile(
+    r"\b(?:what(?:'s| is| are| does| do| counts?| exactly| kind| sort| type)|whats|wat(?:'s| is)|"
+    r"wdym|what do (?:you|u|ya) mean|what (?:you|u) mean|meaning of|means what|"
+    r"why (?:do|are|would|is|does|did|d'you|you|u) ?(?:you|u|ya|it|that|this)?\s*"
+    r"(?:need|ask|want|asking|matter|care|important)|"
+    r"difference between|how do i know|how would i know|how can i tell|how do i tell|"
+    r"(?:don'?t|do not|dont|didn'?t) (?:understand|get|know what) (?:the|that|this|what|you|ur|your)|"
+    r"define|as in)\b")
+_QUESTION_STARTS = ("what", "whats", "wat", "why", "how", "wdym", "which", "is", "does", "do",
+                    "define", "sorry", "huh", "um", "erm", "eh", "wait", "i")
+
+
+def asks_about_the_question(text: str) -> bool:
+    """True for a one-sentence question about the question being asked or a word in it."""
+    text = normalize_text(text).lower()
+    if not _ASKS_ABOUT.search(text) or re.search(r"[.!?]\s+\S", text.rstrip("?!. ")):
+        return False
+    words = re.findall(r"[a-z']+", text)
+    return text.rstrip().endswith("?") or bool(words) and words[0] in _QUESTION_STARTS
+
+
 # Ways of saying "I don't know". Doubt is checked first and never counts as "no".
 _DOUBT = re.compile(
     r"\b(not (?:\S+ ){0,2}sure|unsure|dunno|do(?:n'?t| not) (?:\w+ )?know|maybe|possibly|"

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Optional, Sequence, Tuple
 
-RULES_VERSION = "2026.12-1"
+RULES_VERSION = "2026.12-2"
 
 # The ladder, lowest to highest. The order is the point: max() over it never lowers a level.
 SELF_CARE = "self_care"
@@ -148,6 +148,14 @@ class Outcome:
 # Rule ids that are not a flag or a screen question (see Finding).
 PLAIN_RULES = ("severe", "worsening", "not_improving", "long_duration", "under_18", "over_50",
                "over_70", "sciatica_one_leg")
+# Too much of a medicine, or a mix-up (clinical notes): urgent advice, never a dose. The rule id
+# names the level it gives the conversation (a later check cannot end lower).
+MEDICINE_OVERDOSE = "medicine_overdose"
+
+
+def level_after_overdose(previous: Optional[str]) -> str:
+    """The conversation's level once the person says they took too much: at least urgent."""
+    return highest(previous, URGENT)
 
 
 def all_rules() -> Tuple[str, ...]:
@@ -285,6 +293,42 @@ def remaining_questions(
     first = [q for q in ask_first if q in QUESTION_IDS]
     order = first + [q for q in QUESTION_IDS if q not in first]
     return tuple(q for q in order if answers.get(q) is None)
+
+
+# "Not sure" (clinical notes): the first one to a question gets the question again in plainer
+# words with examples, since people often do not know the term; a second one counts. To a
+# red-flag screen it counts as a yes (it escalates to the screen's level); to a detail question
+# the careful answer below is assumed, and the result says so.
+ASKED_AGAIN = "asked_again"
+# For each detail question, the answer that gives the highest level among the answers that are
+# not red flags themselves (both legs and night pain are asked as screens): assuming it can
+# only make the advice more careful. Age is the exception: someone who will not say it is
+# assumed 50-69 (see a doctor), not sent to urgent care, and the result tells them that at 70
+# or over they should be checked today.
+ASSUMED_IF_UNSURE = {
+    "severity": "severe",
+    "trend": "worse",
+    "duration": "over_6_weeks",
+    "spread": "one_leg",
+    "aggravators": "movement",
+    "age_band": "50_69",
+}
+
+
+def after_not_sure(question_id: str, unsure_before: Iterable[str]) -> str:
+    """What a "not sure" to `question_id` does: ASKED_AGAIN the first time, then the value to
+    record (UNSURE for a red-flag screen, the careful assumption for a detail question)."""
+    question = QUESTION_BY_ID[question_id]
+    if question_id not in tuple(unsure_before):
+        return ASKED_AGAIN
+    if question.level_if_yes is not None:
+        return UNSURE
+    return ASSUMED_IF_UNSURE[question_id]
+
+
+def open_emergency_screens(answers: Mapping[str, Optional[str]]) -> Tuple[str, ...]:
+    """The emergency screens not yet answered (none once the grouped question is)."""
+    return _open_emergency_screens(answers)
 
 
 def _unique(items: Iterable[str]) -> Tuple[str, ...]:

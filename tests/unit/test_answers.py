@@ -1,6 +1,7 @@
 """Reading typed answers to the triage questions."""
 import pytest
 
+from bot.clinical import answers
 from bot.clinical.answers import interpret
 
 
@@ -417,3 +418,40 @@ def test_pain_that_nothing_eases_is_night_pain(text):
 ])
 def test_age_answers_are_ages_not_heights(text, expected):
     assert interpret("age_band", "inform", [], text) == expected
+
+
+# --- the conversation around the questions (issue 14) ---------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "What is the saddle area?", "what's the difference between moderate and severe?",
+    "Why do you need my age?", "wdym numb", "what counts as severe",
+    "i dont understand the question", "how do i know if its my bladder",
+    "why are you asking about my bladder?", "what do u mean by inner thighs",
+    "sorry what does bowel mean",
+])
+def test_a_question_about_the_question_is_recognised(text):
+    assert answers.asks_about_the_question(text)
+
+
+@pytest.mark.parametrize("text", [
+    "no", "yes a bit", "moderate i guess", "like a 4 tbh", "what if both legs?",
+    "is it bad?", "about 2 weeks", "my legs are fine. why do you ask?",
+])
+def test_answers_and_other_questions_are_not_questions_about_the_question(text):
+    assert not answers.asks_about_the_question(text)
+
+
+@pytest.mark.parametrize("text, intent, expected", [
+    ("idk", None, True), ("no idea tbh", "inform", True), ("/not_sure", "not_sure", True),
+    ("hard to say", None, True), ("about 2 weeks", "inform", False), ("4", None, False),
+])
+def test_says_not_sure(text, intent, expected):
+    assert answers.says_not_sure(intent, text) is expected
+
+
+@pytest.mark.parametrize("question, text, expected", [
+    ("severity", "like a 4 tbh", "moderate"), ("severity", "prob a 7 ngl", "severe"),
+    ("spread", "back", "none"), ("spread", "just my back", "none"),
+])
+def test_answers_with_words_around_them(question, text, expected):
+    assert answers.interpret(question, "inform", [], text) == expected

@@ -194,3 +194,47 @@ def test_every_flag_has_a_pattern_and_a_reason_the_bot_can_say():
     assert set(triage.FLAG_LEVEL) - described == pattern_ids
     assert described <= set(triage.EMERGENCY_FLAGS)
     assert {f"utter_flag_{flag}" for flag in triage.FLAG_LEVEL} <= set(responses)
+
+
+# --- "not sure" once re-asks, twice counts (clinical notes, issue 14) ----------------------
+
+@pytest.mark.parametrize("question", [q.id for q in triage.QUESTIONS] + ["em_all"])
+def test_a_first_not_sure_asks_again_in_plainer_words(question):
+    assert triage.after_not_sure(question, []) == triage.ASKED_AGAIN
+    assert triage.after_not_sure(question, ["em_legs" if question != "em_legs" else "em_trauma"]) \
+        == triage.ASKED_AGAIN
+
+
+@pytest.mark.parametrize("question", [q.id for q in triage.QUESTIONS if q.level_if_yes]
+                         + ["em_all"])
+def test_a_second_not_sure_to_a_screen_escalates_to_its_level(question):
+    answer = triage.after_not_sure(question, [question])
+    assert answer == triage.UNSURE
+    level = triage.assess({question: answer}).disposition
+    assert level == triage.QUESTION_BY_ID[question].level_if_yes
+
+
+def test_a_detail_assumed_after_two_not_sures_never_lowers_the_advice():
+    """The assumption is the answer that gives the highest level among the question's answers
+    that are not red flags themselves (those are asked as screens). Age is the exception: a
+    person who will not say it is not sent to urgent care; the result names the over-70 rule
+    instead (utter_assumed_age_band, checked by test_conversation)."""
+    red_flag_answers = {("spread", "both_legs"), ("aggravators", "rest_night"),
+                        ("age_band", "70_plus")}
+    for question in (q for q in triage.QUESTIONS if q.level_if_yes is None):
+        assumed = triage.after_not_sure(question.id, [question.id])
+        assert assumed == triage.ASSUMED_IF_UNSURE[question.id]
+        for answer in question.answers:
+            if (question.id, answer) in red_flag_answers:
+                continue
+            assert triage.level_rank(triage.assess({question.id: assumed}).disposition) >= \
+                triage.level_rank(triage.assess({question.id: answer}).disposition), \
+                (question.id, answer)
+
+
+def test_an_overdose_makes_the_conversation_at_least_urgent():
+    assert triage.level_after_overdose(None) == URGENT
+    assert triage.level_after_overdose(SELF_CARE) == URGENT
+    assert triage.level_after_overdose(EMERGENCY) == EMERGENCY
+    # and a later check cannot end lower
+    assert triage.assess({}, previous=triage.level_after_overdose(None)).disposition == URGENT
