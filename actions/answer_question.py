@@ -15,6 +15,10 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 QUESTION_ENTITY = "question"
+# Responses this module sends that no rule names (checked against the domain by the tests):
+# the one-line acknowledgement of a feeling told with a symptom (the safety net's
+# FEELING_HEARD); the others it sends are answers that rules also give.
+RESPONSES = ("utter_feeling_heard",)
 
 
 def question_response(tracker: Tracker) -> Optional[str]:

@@ -40,9 +40,33 @@ def response_for_rule(rule: str) -> Optional[str]:
     return "utter_reason_" + rule
 
 
+# Said before the advice when it is kept from earlier in the conversation (with the reason it
+# was given then), when the person asked to skip the questions, and for each detail assumed
+# after a second "not sure" (issue 14).
+KEPT = "utter_reason_kept_previous"
+PROVISIONAL = "utter_provisional"
+
+
+def assumed_response(question_id: str) -> str:
+    return f"utter_assumed_{question_id}"
+
+
+def earlier_reason(rule: str) -> Optional[str]:
+    """What to remind the person of when a level from earlier stays: the reason it was given,
+    including a yes to a screen question (which needs no reason at the time it is said)."""
+    if rule.endswith(":yes"):
+        return "utter_said_yes_" + rule.split(":", 1)[0]
+    if rule in ("no_flags", "kept:previous"):
+        return None
+    return response_for_rule(rule)
+
+
 def possible_responses() -> set:
     """Every response this action can send (checked against the domain by the tests)."""
     responses = {f"utter_disposition_{level}" for level in triage.LADDER}
+    responses |= {KEPT, PROVISIONAL} | {assumed_response(q) for q in triage.ASSUMED_IF_UNSURE}
+    responses |= {earlier_reason(rule) for rule in triage.all_rules()} - {None}
+    responses.add(response_for_rule(triage.MEDICINE_OVERDOSE))
     responses |= {r for follow_up in FOLLOW_UP.values() for r in follow_up}
     responses |= {response_for_rule(rule) for rule in triage.all_rules()} - {None}
     return responses
@@ -62,11 +86,25 @@ class ActionGiveDisposition(Action):
         level = outcome.disposition
 
         said = set()
+        rule_kept = outcome.rule
+        if outcome.rule == "kept:previous":
+            # The level stays from earlier in the conversation: say so, and why it was given.
+            rule_kept = tracker.get_slot(slots.TRIAGE_RULE) or outcome.rule
+            dispatcher.utter_message(response=KEPT)
+            earlier = earlier_reason(rule_kept)
+            if earlier:
+                said.add(earlier)
+                dispatcher.utter_message(response=earlier)
         for rule in outcome.reasons:
             response = response_for_rule(rule)
             if response and response not in said:
                 said.add(response)
                 dispatcher.utter_message(response=response)
+        if tracker.get_slot(slots.PROVISIONAL):
+            dispatcher.utter_message(response=PROVISIONAL)
+        for question_id in tracker.get_slot(slots.ASSUMED) or []:
+            if question_id in triage.ASSUMED_IF_UNSURE:
+                dispatcher.utter_message(response=assumed_response(question_id))
 
         dispatcher.utter_message(
             response=f"utter_disposition_{level}",
@@ -83,5 +121,5 @@ class ActionGiveDisposition(Action):
         # The answers belong to this check: a later "it still hurts" starts a new one (the
         # level and the red flags stay, so it can only end as high or higher).
         cleared = [SlotSet(q, None) for q in triage.FORM_QUESTION_IDS]
-        return [SlotSet(slots.DISPOSITION, level), SlotSet(slots.TRIAGE_RULE, outcome.rule)] \
+        return [SlotSet(slots.DISPOSITION, level), SlotSet(slots.TRIAGE_RULE, rule_kept)] \
             + cleared

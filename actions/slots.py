@@ -14,6 +14,16 @@ TRIAGE_RULE = "triage_rule"
 EMERGENCY_NUMBER = "emergency_number"
 REQUESTED_SLOT = "requested_slot"
 ASK_FIRST = "ask_first"
+# The conversation around the questions (issue 14): which questions had one "not sure" (asked
+# again in plainer words), whether the question now asked is the plainer version, the details
+# assumed after a second "not sure", the last question answered (for "I meant no" / Undo),
+# and a request to skip to the advice (the result is then provisional).
+UNSURE_BEFORE = "unsure_before"
+REPHRASE = "rephrase"
+ASSUMED = "assumed"
+LAST_ANSWER = "last_answer"
+SKIP_ASKED = "skip_asked"
+PROVISIONAL = "provisional"
 # Entities whose values are flags: red flags and risk factors (e.g. pregnancy).
 FLAG_ENTITIES = ("red_flag", "risk_factor")
 

@@ -23,11 +23,16 @@ from bot.clinical import answers, triage
 
 FORM = "triage_form"
 # Intents that leave the question unanswered on purpose: the form steps aside, a rule
-# answers them, and the form then asks its question again.
+# answers them, and the form then asks its question again. Their words are never read as an
+# answer: "what's the difference between moderate and severe?" is not "severe".
 INTERRUPTIONS = {
     "faq", "technique", "chitchat", "ask_warning_signs", "ask_alternatives", "ask_sources",
     "bot_challenge", "ask_human", "start_over", "goodbye", "out_of_scope", "delete_my_data",
+    "ask_clarification", "push_back", "express_feeling", "medicine_overdose",
+    "medicine_other_person", "medicine_dose",
 }
+CORRECTION = "correct_answer"
+SKIP = "skip_to_advice"
 
 
 def is_new_user_turn(tracker: Tracker) -> bool:
@@ -68,7 +73,13 @@ def said_before(tracker: Tracker, latest_only: bool = False) -> Dict[str, str]:
 
 
 # Responses this module sends (checked against the domain by the tests).
-RESPONSES = ("utter_answer_not_understood",
+NOT_UNDERSTOOD = "utter_answer_not_understood"
+CORRECTED = "utter_answer_corrected"
+UNDONE = "utter_answer_undone"
+NOTHING_TO_CORRECT = "utter_nothing_to_correct"
+SKIP_AFTER_ONE = "utter_skip_after_one_question"
+CLARIFY_RESPONSE = "utter_clarify"
+RESPONSES = (NOT_UNDERSTOOD, CORRECTED, UNDONE, NOTHING_TO_CORRECT, SKIP_AFTER_ONE,
              # asked by the form through requested_slot, though not a required slot
              f"utter_ask_{triage.ALL_EMERGENCY_SCREENS.id}")
 
@@ -84,26 +95,105 @@ class ValidateTriageForm(Action):
         requested: Optional[str] = tracker.get_slot(slots.REQUESTED_SLOT)
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
+        text = message.get("text") or ""
+        entities = message.get("entities") or []
         new_flags = slots.reported_flags(tracker)
+        unsure_before = list(tracker.get_slot(slots.UNSURE_BEFORE) or [])
+        assumed = list(tracker.get_slot(slots.ASSUMED) or [])
+        skip_asked = bool(tracker.get_slot(slots.SKIP_ASKED))
+        rephrase, rephrased = False, requested
 
-        if requested in triage.QUESTION_BY_ID and is_new_user_turn(tracker):
-            value = answers.interpret(requested, intent, message.get("entities") or [],
-                                      message.get("text") or "")
-            question = question_response(tracker)
-            if value is not None:
-                known[requested] = value
-                events.append(SlotSet(requested, value))
-            elif new_flags:
-                # The flags decide below; re-setting them tells the form this turn counted.
-                events.append(SlotSet(slots.FLAGS, slots.flags(tracker)))
-            elif question:
-                # A question with a symptom in it: answered here, then the question again.
-                dispatcher.utter_message(response=question)
+        if requested is None:
+            # A new check: what the last one noted about the conversation starts afresh.
+            events += [SlotSet(slots.UNSURE_BEFORE, []), SlotSet(slots.ASSUMED, []),
+                       SlotSet(slots.LAST_ANSWER, None), SlotSet(slots.SKIP_ASKED, False),
+                       SlotSet(slots.PROVISIONAL, False)]
+            unsure_before, assumed, skip_asked = [], [], False
+
+        new_turn = requested is None or is_new_user_turn(tracker)
+        if new_turn and intent == SKIP:
+            # "Just tell me what to do": the emergency screens once (all in one question),
+            # then the advice for what is known, marked provisional.
+            open_screens = triage.open_emergency_screens(known)
+            if not skip_asked and open_screens and triage.decided_early(
+                    known, slots.flags(tracker)) != triage.EMERGENCY:
+                dispatcher.utter_message(response=SKIP_AFTER_ONE)
+                ask = triage.ALL_EMERGENCY_SCREENS.id if len(open_screens) > 1 \
+                    else open_screens[0]
+                return events + [SlotSet(slots.SKIP_ASKED, True),
+                                 SlotSet(slots.REPHRASE, False),
+                                 SlotSet(slots.REQUESTED_SLOT, ask)]
+            return events + [SlotSet(slots.PROVISIONAL, True), SlotSet(slots.REPHRASE, False),
+                             SlotSet(slots.REQUESTED_SLOT, None)]
+
+        if requested in triage.QUESTION_BY_ID and new_turn:
+            answering = requested
+            if intent == CORRECTION:
+                # "I meant no", "actually yes", Undo: the last answer, not the open question.
+                answering = tracker.get_slot(slots.LAST_ANSWER)
+                if answering is None:
+                    dispatcher.utter_message(response=NOTHING_TO_CORRECT)
+                    answering = None
+            if answering is not None and intent not in INTERRUPTIONS and not new_flags \
+                    and intent != CORRECTION and answers.asks_about_the_question(text):
+                # A question about the question read as an answer ("what's the difference
+                # between moderate and severe?" is not "severe"): explained
+                # (the explanation for the question asked), then the same question again.
+                dispatcher.utter_message(response=CLARIFY_RESPONSE)
                 events.append(SlotSet(requested, None))
-            elif intent in INTERRUPTIONS:
-                return []  # the form steps aside; a rule answers, then the form resumes
-            else:
-                dispatcher.utter_message(response=RESPONSES[0])
+                answering = None
+            elif answering is not None:
+                value = None
+                if intent not in INTERRUPTIONS:
+                    value = answers.interpret(answering, None if intent == CORRECTION
+                                              else intent, entities, text)
+                doubt = value == triage.UNSURE or (
+                    value is None and intent not in INTERRUPTIONS and intent != CORRECTION
+                    and answers.says_not_sure(intent, text))
+                if doubt and not new_flags:
+                    outcome = triage.after_not_sure(answering, unsure_before)
+                    if outcome == triage.ASKED_AGAIN:
+                        # The first "not sure": the question again, in plainer words.
+                        unsure_before.append(answering)
+                        events.append(SlotSet(slots.UNSURE_BEFORE, unsure_before))
+                        rephrase, rephrased, value = True, answering, None
+                        if answering != requested:
+                            events.append(SlotSet(answering, None))
+                            known[answering] = None
+                    else:
+                        value = outcome
+                        if outcome != triage.UNSURE:
+                            assumed.append(answering)
+                            events.append(SlotSet(slots.ASSUMED, assumed))
+                question = question_response(tracker)
+                if value is not None:
+                    known[answering] = value
+                    events += [SlotSet(answering, value), SlotSet(slots.LAST_ANSWER, answering)]
+                    if intent == CORRECTION:
+                        dispatcher.utter_message(response=CORRECTED)
+                elif intent == CORRECTION and not rephrase:
+                    # Undo, or a correction with no answer in it: that question again.
+                    known[answering] = None
+                    events += [SlotSet(answering, None), SlotSet(slots.LAST_ANSWER, None)]
+                    dispatcher.utter_message(response=UNDONE)
+                elif new_flags:
+                    # The flags decide below; re-setting them tells the form this turn counted.
+                    events.append(SlotSet(slots.FLAGS, slots.flags(tracker)))
+                elif rephrase:
+                    events.append(SlotSet(requested, None))
+                elif question:
+                    # A question with a symptom in it: answered here, then the question again.
+                    dispatcher.utter_message(response=question)
+                    events.append(SlotSet(requested, None))
+                elif intent in INTERRUPTIONS:
+                    # The form steps aside (any slot set here would stop it doing so); a rule
+                    # answers, then the form resumes and asks its question again.
+                    return []
+                else:
+                    dispatcher.utter_message(response=NOT_UNDERSTOOD)
+                    events.append(SlotSet(requested, None))
+                    rephrase = True
+            elif intent == CORRECTION:
                 events.append(SlotSet(requested, None))
 
         # When the check starts, every message since the last recommendation; then the newest.
@@ -114,5 +204,12 @@ class ValidateTriageForm(Action):
 
         ask_first = slots.ask_first(tracker) + slots.screen_hints(tracker)
         remaining = triage.remaining_questions(known, slots.flags(tracker), ask_first)
+        if skip_asked and remaining and not triage.open_emergency_screens(known):
+            # The one question before the advice the person asked for has been answered.
+            remaining = ()
+            events.append(SlotSet(slots.PROVISIONAL, True))
+        if rephrase and remaining and remaining[0] != rephrased:
+            rephrase = False  # the plainer words belong to the question asked again only
+        events.append(SlotSet(slots.REPHRASE, rephrase))
         events.append(SlotSet(slots.REQUESTED_SLOT, remaining[0] if remaining else None))
         return events

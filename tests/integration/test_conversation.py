@@ -74,8 +74,12 @@ def test_a_red_flag_in_the_middle_of_the_questions_jumps_to_its_level(chat):
     assert chat.tracker()["active_loop"] in ({}, None) or not chat.tracker()["active_loop"].get("name")
 
 
-def test_not_sure_to_an_emergency_question_escalates(chat):
+def test_not_sure_once_asks_again_in_plainer_words_twice_escalates(chat):
     chat.send("my lower back hurts")
+    messages = chat.send("/not_sure")
+    assert disposition_of(messages) is None
+    assert "wipe after the toilet" in texts(messages)  # the plainer words, with examples
+    assert chat.slot("requested_slot") == "em_cauda_equina"
     messages = chat.send("/not_sure")
     assert disposition_of(messages) == "emergency"
 
@@ -99,12 +103,14 @@ def test_a_question_in_the_middle_is_answered_then_the_triage_resumes(chat):
 
 def test_a_level_is_never_lowered_even_after_starting_over(chat):
     chat.send("my back hurts after leg press")
-    assert disposition_of(chat.send("/not_sure")) == "emergency"
+    assert disposition_of(chat.send("/affirm")) == "emergency"
     chat.send("start over")
     chat.send("my back hurts a bit")
     # A clean check this time: every answer is the mildest one.
     messages = answer_all(chat, MILDEST_ANSWERS)
     assert disposition_of(messages) == "emergency"
+    # and the person is told why the earlier advice stands
+    assert "you told me earlier" in texts(messages).lower()
 
 
 def test_a_finished_check_starts_afresh_when_the_person_comes_back(chat):

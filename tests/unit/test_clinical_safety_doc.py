@@ -324,7 +324,7 @@ def test_the_checker_reports_a_test_that_does_not_exist():
 
 def test_the_checker_accepts_real_dialogues_stories_and_parametrized_tests():
     tests = ("`tests/unit/test_triage.py::test_each_flag_reaches_its_level[fever-urgent]`<br>"
-             "`tests/dialogues/emergency.yml: not sure about the saddle area escalates to "
+             "`tests/dialogues/emergency.yml: not sure about the saddle area twice escalates to "
              "emergency`<br>"
              "`tests/stories/test_dispositions.yml: emergency - not sure about the saddle area`")
     assert check_rows(parse_hazard_table(fake_table(row(tests))), EXPECTED_MATRIX) == []

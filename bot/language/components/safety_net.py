@@ -45,11 +45,18 @@ REPORT_IF_SYMPTOM = ("inform", "nlu_fallback", "greet", "thank", "not_sure", "go
 # is a report too (inside the triage it is still read as the answer, from its words).
 REPORT_IF_NAMED_SYMPTOM = ("affirm", "deny")
 # Questions that are answered before the triage when the message also describes a symptom.
-QUESTION_INTENTS = ("faq", "technique", "ask_warning_signs", "ask_alternatives")
+QUESTION_INTENTS = ("faq", "technique", "ask_warning_signs", "ask_alternatives",
+                    "medicine_dose", "medicine_other_person")
 WARNING_SIGNS_INTENT = "ask_warning_signs"
 QUESTION_ENTITY = "question"
 ANSWER_OF_INTENT = {"ask_warning_signs": "utter_warning_signs",
-                    "ask_alternatives": "utter_alternatives"}
+                    "ask_alternatives": "utter_alternatives",
+                    "medicine_dose": "utter_medicine_dose",
+                    "medicine_other_person": "utter_medicine_other_person"}
+# A feeling told with a symptom ("I'm so scared, my back hurts every time I move") is a report
+# too: it is acknowledged in one line (entity `question`), then the triage asks.
+FEELING_INTENT = "express_feeling"
+FEELING_HEARD = "utter_feeling_heard"
 QUESTION_WORDS = ("what", "how", "can", "could", "is", "are", "should", "does", "do", "why",
                   "when", "will", "would", "am", "was", "which", "where", "any", "anyone")
 RESPONSE_SELECTOR = "response_selector"
@@ -198,6 +205,9 @@ class RedFlagSafetyNet(StatelessComponent):
         if name in REPORT_IF_SYMPTOM or (name in REPORT_IF_NAMED_SYMPTOM and
                                          has_symptom(entities)):
             self._set_intent(message, SYMPTOM_INTENT, intent.get(PREDICTED_CONFIDENCE_KEY, 1.0))
+        elif name == FEELING_INTENT:
+            self._set_intent(message, SYMPTOM_INTENT, intent.get(PREDICTED_CONFIDENCE_KEY, 1.0))
+            self._add_question(message, FEELING_HEARD)
         elif name in QUESTION_INTENTS and (
                 describes_a_complaint(entities, with_hints=False)
                 and tells_of_own_symptom(message.get("text") or "", entities)
@@ -205,10 +215,13 @@ class RedFlagSafetyNet(StatelessComponent):
             question = self._question_asked(message, name)
             self._set_intent(message, SYMPTOM_INTENT, intent.get(PREDICTED_CONFIDENCE_KEY, 1.0))
             if question:
-                message.set(ENTITIES, entities + [{
-                    "entity": QUESTION_ENTITY, "value": question, "start": 0,
-                    "end": len(message.get("text") or ""), "confidence_entity": 1.0,
-                    "extractor": type(self).__name__}], add_to_output=True)
+                self._add_question(message, question)
+
+    def _add_question(self, message: Message, response: str) -> None:
+        message.set(ENTITIES, (message.get(ENTITIES) or []) + [{
+            "entity": QUESTION_ENTITY, "value": response, "start": 0,
+            "end": len(message.get("text") or ""), "confidence_entity": 1.0,
+            "extractor": type(self).__name__}], add_to_output=True)
 
     @staticmethod
     def _question_asked(message: Message, intent: str):
