@@ -121,3 +121,30 @@ def test_an_unsure_detector_reading_is_a_complaint():
     assert run("nlu_fallback", [other]) == "nlu_fallback"
     # Off-topic stays off-topic even with a symptom word: "my tooth hurts".
     assert run("out_of_scope", [{"entity": "symptom", "value": "pain"}]) == "out_of_scope"
+
+
+def process(text, intent, entities):
+    message = Message(data={
+        "text": text, "intent": {"name": intent, "confidence": 0.9},
+        "intent_ranking": [{"name": intent, "confidence": 0.9}], "entities": list(entities)})
+    RedFlagSafetyNet().process([message])
+    return message.get("intent")["name"], [e["value"] for e in message.get("entities")
+                                           if e["entity"] == "question"]
+
+
+def test_a_feeling_told_with_a_symptom_is_a_report_that_is_heard_first():
+    symptom = {"entity": "symptom", "value": "pain"}
+    assert process("I'm so scared, my back hurts", "express_feeling", [symptom]) == \
+        ("report_symptom", ["utter_feeling_heard"])
+    assert process("my back hurts after leg press, I'm so scared", "report_symptom",
+                   [symptom]) == ("report_symptom", ["utter_feeling_heard"])
+    assert process("my back hurts after leg press", "report_symptom", [symptom]) == \
+        ("report_symptom", [])
+    # a feeling alone stays a feeling (acknowledged, then the offer of a check)
+    assert process("I'm really scared", "express_feeling", []) == ("express_feeling", [])
+
+
+def test_a_medicine_question_with_a_symptom_is_answered_then_triaged():
+    symptom = {"entity": "symptom", "value": "pain"}
+    assert process("how many ibuprofen can I take? my back is killing me", "medicine_dose",
+                   [symptom]) == ("report_symptom", ["utter_medicine_dose"])

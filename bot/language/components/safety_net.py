@@ -57,6 +57,13 @@ ANSWER_OF_INTENT = {"ask_warning_signs": "utter_warning_signs",
 # too: it is acknowledged in one line (entity `question`), then the triage asks.
 FEELING_INTENT = "express_feeling"
 FEELING_HEARD = "utter_feeling_heard"
+# Feelings said in passing in a report ("my back hurts after leg press, I'm so scared").
+FEELING_WORDS = re.compile(
+    r"\b(?:i'?m|i am|im|feeling|feel|i'?ve been|getting|so|really|bit|very)\s+"
+    r"(?:so |really |a bit |very |quite |pretty |kinda |kind of |super |well )?"
+    r"(?:scared|frightened|terrified|afraid|worried|anxious|panicking|freaking out|"
+    r"stressed|upset|frustrated|fed up|embarrassed|ashamed|desperate|down|low|"
+    r"worried sick|scared stiff|shaking)\b|\bfreaking out\b|\bpanicking\b", re.IGNORECASE)
 QUESTION_WORDS = ("what", "how", "can", "could", "is", "are", "should", "does", "do", "why",
                   "when", "will", "would", "am", "was", "which", "where", "any", "anyone")
 RESPONSE_SELECTOR = "response_selector"
@@ -205,6 +212,9 @@ class RedFlagSafetyNet(StatelessComponent):
         if name in REPORT_IF_SYMPTOM or (name in REPORT_IF_NAMED_SYMPTOM and
                                          has_symptom(entities)):
             self._set_intent(message, SYMPTOM_INTENT, intent.get(PREDICTED_CONFIDENCE_KEY, 1.0))
+            self._hear_feelings(message)
+        elif name == SYMPTOM_INTENT:
+            self._hear_feelings(message)
         elif name == FEELING_INTENT:
             self._set_intent(message, SYMPTOM_INTENT, intent.get(PREDICTED_CONFIDENCE_KEY, 1.0))
             self._add_question(message, FEELING_HEARD)
@@ -216,6 +226,12 @@ class RedFlagSafetyNet(StatelessComponent):
             self._set_intent(message, SYMPTOM_INTENT, intent.get(PREDICTED_CONFIDENCE_KEY, 1.0))
             if question:
                 self._add_question(message, question)
+
+    def _hear_feelings(self, message: Message) -> None:
+        """A report that says how the person feels gets one line of acknowledgement first."""
+        if FEELING_WORDS.search(message.get("text") or "") and not any(
+                e.get("entity") == QUESTION_ENTITY for e in message.get(ENTITIES) or []):
+            self._add_question(message, FEELING_HEARD)
 
     def _add_question(self, message: Message, response: str) -> None:
         message.set(ENTITIES, (message.get(ENTITIES) or []) + [{
