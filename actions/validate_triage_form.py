@@ -32,6 +32,8 @@ INTERRUPTIONS = {
     "medicine_other_person", "medicine_dose",
 }
 CORRECTION = "correct_answer"
+# Interruptions whose words may still answer a detail question (read first).
+ANSWER_FIRST = {"push_back", "express_feeling"}
 SKIP = "skip_to_advice"
 
 
@@ -144,7 +146,12 @@ class ValidateTriageForm(Action):
                 answering = None
             elif answering is not None:
                 value = None
-                if intent not in INTERRUPTIONS:
+                if intent not in INTERRUPTIONS or (
+                        intent in ANSWER_FIRST and triage.QUESTION_BY_ID[answering].level_if_yes
+                        is None):
+                    # A detail answer the classifier took for push-back or a feeling ("no
+                    # fever, it's just been 4 days") is still an answer. Not for a screen:
+                    # "nah, I'm not going to hospital" is no "no" to an emergency sign.
                     value = answers.interpret(answering, None if intent == CORRECTION
                                               else intent, entities, text)
                 doubt = value == triage.UNSURE or (
