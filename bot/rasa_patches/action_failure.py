@@ -39,7 +39,6 @@ from bot import settings
 
 logger = logging.getLogger(__name__)
 
-EMERGENCY_NUMBER_SLOT = "emergency_number"
 # The reply's wording is the project's, in domain.yml. Rasa renders it in the server itself
 # (its response templates need nothing from the action server).
 SERVICE_PROBLEM_RESPONSE = "utter_service_problem"

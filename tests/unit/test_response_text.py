@@ -147,3 +147,16 @@ def test_public_replies_name_no_guideline_codes(by_region):
              if name != SOURCES and any(GUIDELINE_CODE.search(text) for text in texts)]
     assert not coded, f"guideline codes outside utter_sources: {sorted(set(coded))}"
     assert GUIDELINE_CODE.search(by_region["eu"][SOURCES][0])  # they are behind that question
+
+
+def test_with_the_action_server_down_the_reply_still_names_the_regions_services(monkeypatch):
+    # bot/rasa_patches/action_failure.py fills the slots that action_session_start could not.
+    from bot.rasa_patches import action_failure
+
+    monkeypatch.setenv("REGION", "uk")
+    monkeypatch.delenv("EMERGENCY_NUMBER", raising=False)
+    tracker = DialogueStateTracker("someone", DOMAIN.slots)
+    action_failure._fill_region_slots(tracker, DOMAIN)
+    reply = TemplatedNaturalLanguageGenerator(DOMAIN.responses).generate_from_slots(
+        action_failure.SERVICE_PROBLEM_RESPONSE, tracker.current_slot_values(), "rest")["text"]
+    assert "call 999" in reply and "your GP or NHS 111" in reply, reply
