@@ -76,7 +76,8 @@ def region(environ=os.environ) -> Region:
 def emergency_number(environ=os.environ) -> str:
     """The number the bot tells people to call in an emergency: EMERGENCY_NUMBER when set
     (a deployment's own number), else the region's (999, 112, 911, 000)."""
-    value = environ.get("EMERGENCY_NUMBER", "").strip() or region(environ).emergency_number
+    chosen = region(environ)  # checked even when EMERGENCY_NUMBER replaces its number
+    value = environ.get("EMERGENCY_NUMBER", "").strip() or chosen.emergency_number
     if not re.fullmatch(r"\d{2,6}", value):
         raise ConfigurationError(
             f"EMERGENCY_NUMBER must be 2 to 6 digits, such as 112, 911 or 999; got {value!r}"

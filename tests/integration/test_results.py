@@ -81,3 +81,29 @@ def test_the_details_are_behind_the_buttons(chat):
     help_ = " ".join(m.get("text") or "" for m in chat.send("/ask_when_to_get_help"))
     assert EMERGENCY_NUMBER in help_ and "BOTH legs" in help_ and "same day" in help_
     assert chat.slot("disposition") == "self_care"  # reading the details changes nothing
+
+
+def test_the_widget_page_follows_the_region_and_refuses_an_unknown_one(tmp_path):
+    import subprocess
+    import sys
+    import urllib.request
+
+    from tests.conftest import ROOT, free_port, server_env, stop, wait_for
+
+    port = free_port()
+    env = server_env(REGION="au")
+    env.pop("EMERGENCY_NUMBER")
+    log = tmp_path / "web.log"
+    process = subprocess.Popen([sys.executable, "-m", "bot.web", "--port", str(port)], cwd=ROOT,
+                               env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/health", process, log, timeout=30)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
+            page = response.read().decode()
+    finally:
+        stop(process)
+    assert 'href="tel:000"' in page and 'data-emergency-number="000"' in page
+    refused = subprocess.run([sys.executable, "-m", "bot.web", "--port", str(free_port())],
+                             cwd=ROOT, env=server_env(REGION="mars"), capture_output=True,
+                             text=True, timeout=60)
+    assert refused.returncode == 2 and "REGION must be one of uk, eu, us, au" in refused.stderr

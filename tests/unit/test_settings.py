@@ -25,6 +25,8 @@ def test_the_region_chooses_the_number_and_the_names(environ, number, urgent_lin
 def test_an_unknown_region_is_refused_with_the_choices():
     with pytest.raises(ConfigurationError, match=r"REGION must be one of uk, eu, us, au.*'fr'"):
         settings.region({"REGION": "fr"})
+    with pytest.raises(ConfigurationError, match="REGION must be one of"):
+        settings.emergency_number({"REGION": "fr", "EMERGENCY_NUMBER": "112"})
 
 
 @pytest.mark.parametrize("bad", ["11a", "1", "+44999", "1234567"])
