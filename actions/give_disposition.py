@@ -1,7 +1,11 @@
 """Give the recommendation: the level from bot.clinical.triage, the reasons, and what to do next.
 
-The level is never lower than one given before in the conversation. The message that gives
-it carries a custom payload {"disposition": ...} so a widget can show, e.g., a call button.
+The result fits one phone screen: the reasons, then the level's response, which says what to do
+now and (below the emergency level) the safety net: the emergency signs and the number. The
+details (self-care tips, safer exercises, when to get help) are behind that response's buttons,
+answered by data/rules/results.yml. The level is never lower than one given before in the
+conversation. The message that gives it carries a custom payload {"disposition": ...} so a
+widget can show, e.g., a call button.
 """
 from __future__ import annotations
 
@@ -16,16 +20,6 @@ from bot.clinical import triage
 from bot.storage.case_log import CaseLog
 
 CASE_LOG = CaseLog()
-
-# What follows the disposition itself, by level (response names; the texts are in the domain).
-FOLLOW_UP = {
-    triage.EMERGENCY: [],
-    triage.URGENT: ["utter_safety_net"],
-    triage.SEE_DOCTOR: ["utter_self_care_rest", "utter_safety_net"],
-    triage.SELF_CARE: ["utter_self_care_rest", "utter_self_care_course", "utter_alternatives",
-                       "utter_alternatives_more", "utter_return_to_leg_press",
-                       "utter_safety_net"],
-}
 
 
 def response_for_rule(rule: str) -> Optional[str]:
@@ -67,7 +61,6 @@ def possible_responses() -> set:
     responses |= {KEPT, PROVISIONAL} | {assumed_response(q) for q in triage.ASSUMED_IF_UNSURE}
     responses |= {earlier_reason(rule) for rule in triage.all_rules()} - {None}
     responses.add(response_for_rule(triage.MEDICINE_OVERDOSE))
-    responses |= {r for follow_up in FOLLOW_UP.values() for r in follow_up}
     responses |= {response_for_rule(rule) for rule in triage.all_rules()} - {None}
     return responses
 
@@ -111,9 +104,6 @@ class ActionGiveDisposition(Action):
             json_message={"disposition": level,
                           "emergency_number": tracker.get_slot(slots.EMERGENCY_NUMBER)},
         )
-        for response in FOLLOW_UP[level]:
-            if response not in said:
-                dispatcher.utter_message(response=response)
         CASE_LOG.record(sender_id=tracker.sender_id, turn=slots.turn_id(tracker),
                         channel=tracker.get_latest_input_channel(), outcome=outcome,
                         flags=slots.flags(tracker),

@@ -1,4 +1,5 @@
-"""Start of a session: the configured emergency number goes into a slot for the responses."""
+"""Start of a session: the configured region's emergency number and names (REGION,
+EMERGENCY_NUMBER; bot/settings.py) go into slots that the responses use as {placeholders}."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -8,7 +9,6 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
-from actions.slots import EMERGENCY_NUMBER
 from bot import settings
 
 CARRIED_OVER = (slots.DISPOSITION, slots.TRIAGE_RULE, slots.FLAGS, slots.SYMPTOMS)
@@ -28,6 +28,6 @@ class ActionSessionStart(Action):
             value = tracker.get_slot(name)
             if value is not None:
                 events.append(SlotSet(name, value))
-        events.append(SlotSet(EMERGENCY_NUMBER, settings.emergency_number()))
+        events += [SlotSet(name, value) for name, value in settings.region_slots().items()]
         events.append(ActionExecuted("action_listen"))
         return events

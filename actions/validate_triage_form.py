@@ -29,7 +29,7 @@ INTERRUPTIONS = {
     "faq", "technique", "chitchat", "ask_warning_signs", "ask_alternatives", "ask_sources",
     "bot_challenge", "ask_human", "start_over", "goodbye", "out_of_scope", "delete_my_data",
     "ask_clarification", "push_back", "express_feeling", "medicine_overdose",
-    "medicine_other_person", "medicine_dose",
+    "medicine_other_person", "medicine_dose", "ask_self_care", "ask_when_to_get_help",
 }
 CORRECTION = "correct_answer"
 # Interruptions whose words may still answer a detail question (read first).

@@ -1,6 +1,8 @@
 # Defaults for the settings the servers read (sourced by serve.sh and the tests' fixtures).
 # Any of them can be set in the environment instead; see README.md "Configuration".
-: "${EMERGENCY_NUMBER:=112}"
+# The health system the replies speak of (uk, eu, us, au: bot/settings.py); EMERGENCY_NUMBER,
+# when set, replaces its emergency number.
+: "${REGION:=eu}"
 : "${RASA_PORT:=5005}"
 : "${ACTION_PORT:=5055}"
 : "${ACTION_ENDPOINT_URL:=http://127.0.0.1:${ACTION_PORT}/webhook}"
@@ -17,7 +19,7 @@ TRACKER_DB_NAME="${TRACKER_DB_URL##*/}"
 # Telegram (credentials.yml): off while TELEGRAM_TOKEN is empty.
 : "${TELEGRAM_TOKEN:=}" "${TELEGRAM_BOT_NAME:=}" "${TELEGRAM_WEBHOOK_URL:=}"
 : "${TELEGRAM_API_URL:=https://api.telegram.org}" "${TELEGRAM_WEBHOOK_SECRET:=}"
-export EMERGENCY_NUMBER RASA_PORT ACTION_PORT ACTION_ENDPOINT_URL WIDGET_PORT CORS_ORIGINS
+export REGION EMERGENCY_NUMBER RASA_PORT ACTION_PORT ACTION_ENDPOINT_URL WIDGET_PORT CORS_ORIGINS
 export TELEGRAM_TOKEN TELEGRAM_BOT_NAME TELEGRAM_WEBHOOK_URL TELEGRAM_API_URL TELEGRAM_WEBHOOK_SECRET
 export TRACKER_DB_URL TRACKER_DB_DIALECT TRACKER_DB_NAME
 # TensorFlow's thread pools, one thread each: this bot's models are small, and on 2 cores the

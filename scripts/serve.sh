@@ -9,7 +9,8 @@ RASA=.venv/bin/rasa
 MODEL=${MODEL:-models/triage.tar.gz}
 
 [ -f "$MODEL" ] || { echo "error: no trained model at $MODEL (run: make train)" >&2; exit 1; }
-.venv/bin/python -c 'from bot import settings; settings.emergency_number()' || exit 1
+region_line=$(.venv/bin/python -c 'from bot import settings
+r = settings.region(); print(f"{r.code} ({r.name}): emergency number {settings.emergency_number()}, {r.urgent_line}, {r.emergency_department}, {r.family_doctor}")') || exit 1
 mkdir -p var
 
 pids=()
@@ -58,7 +59,7 @@ cat <<MSG
   REST:    curl -s -XPOST http://localhost:${RASA_PORT}/webhooks/rest/webhook \\
              -d '{"sender": "me", "message": "hi"}'
   Shell:   in another terminal, make shell (it uses this action server)
-  Emergency number in replies: ${EMERGENCY_NUMBER} (set EMERGENCY_NUMBER to change it)
+  Health system in replies: REGION=${region_line} (set REGION or EMERGENCY_NUMBER to change it)
   Press Ctrl-C to stop both servers.
 
 MSG

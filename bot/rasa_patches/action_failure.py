@@ -16,7 +16,8 @@ the first message. Pinned to Rasa 3.6.x: `install()` refuses other versions loud
 tests/reliability/ check the behaviour end to end.
 
 What happens instead, when an action raises (anything but a form's validation rejection):
-- the emergency number slot is filled from EMERGENCY_NUMBER if it is still empty;
+- the region's slots (the emergency number, the urgent line...: bot.settings.region_slots) are
+  filled from REGION and EMERGENCY_NUMBER when still empty;
 - for `action_session_start`, nothing else: the message is handled as usual, and if a later
   action fails too the person gets the message below;
 - for any other action: the person gets utter_service_problem once, the bot listens again, and the
@@ -38,7 +39,6 @@ from bot import settings
 
 logger = logging.getLogger(__name__)
 
-EMERGENCY_NUMBER_SLOT = "emergency_number"
 # The reply's wording is the project's, in domain.yml. Rasa renders it in the server itself
 # (its response templates need nothing from the action server).
 SERVICE_PROBLEM_RESPONSE = "utter_service_problem"
@@ -63,10 +63,16 @@ def _watch(action, failures: list) -> None:
     action.run = watched_run
 
 
+def _fill_region_slots(tracker, domain) -> None:
+    """The region's number and names, for any of their slots still empty (the session-start
+    action, which fills them, runs on the action server)."""
+    for name, value in settings.region_slots().items():
+        if not tracker.get_slot(name):
+            tracker.update(SlotSet(name, value), domain)
+
+
 async def _reply_service_problem(processor, tracker, output_channel, nlg) -> None:
-    number = tracker.get_slot(EMERGENCY_NUMBER_SLOT) or settings.emergency_number()
-    if not tracker.get_slot(EMERGENCY_NUMBER_SLOT):
-        tracker.update(SlotSet(EMERGENCY_NUMBER_SLOT, number), processor.domain)
+    _fill_region_slots(tracker, processor.domain)
     reply = await nlg.generate(SERVICE_PROBLEM_RESPONSE, tracker, output_channel.name())
     message = BotUttered(reply.get("text"), metadata={"utter_action": SERVICE_PROBLEM_RESPONSE})
     tracker.update(message, processor.domain)
@@ -92,9 +98,7 @@ def install() -> None:
         if name == ACTION_SESSION_START_NAME:
             logger.error("action %s failed (%s); the emergency number comes from the "
                          "server's settings", name, type(failures[0]).__name__)
-            if not tracker.get_slot(EMERGENCY_NUMBER_SLOT):
-                tracker.update(SlotSet(EMERGENCY_NUMBER_SLOT, settings.emergency_number()),
-                               self.domain)
+            _fill_region_slots(tracker, self.domain)
             return should_continue
         logger.error("action %s failed (%s); the person was asked to try again",
                      name, type(failures[0]).__name__)

@@ -453,5 +453,5 @@ def add_arguments(parser) -> None:
                         help="show the transcript only of the dialogues that fail")
     parser.add_argument("--emergency-number", metavar="NUMBER",
                         help="the number the bot names, for the emergency number checks "
-                             "before it has given a recommendation (default: EMERGENCY_NUMBER "
-                             f"or {settings.DEFAULT_EMERGENCY_NUMBER})")
+                             "before it has given a recommendation (default: EMERGENCY_NUMBER, "
+                             "else the REGION's number)")

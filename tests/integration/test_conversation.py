@@ -40,9 +40,12 @@ def test_full_triage_with_buttons_ends_in_self_care_with_safety_net(chat):
     messages = answer_all(chat, MILDEST_ANSWERS)
     assert disposition_of(messages) == "self_care"
     reply = texts(messages).lower()
-    assert "wall sit" in reply and "glute bridge" in reply  # the safer alternatives
-    assert "999" in reply  # safety-netting names the emergency number
+    assert "999" in reply and "both legs" in reply  # the safety net is on the result's screen
     assert chat.slot("disposition") == "self_care"
+    # The safer alternatives are behind the result's button.
+    assert "Safer exercises" in [b["title"] for m in messages for b in m.get("buttons", [])]
+    exercises = texts(chat.send("/ask_alternatives")).lower()
+    assert "wall sit" in exercises and "glute bridge" in exercises
 
 
 def test_typed_answers_are_understood(chat):

@@ -125,9 +125,13 @@ def test_triage_with_buttons_reaches_a_disposition_and_survives_a_reload(page):
     for answer in ("Mild - I can do most things", "Getting better", "Less than a week",
                    "Only in my back", "Bending or lifting", "18-49"):
         press(page, answer)
-    assert "usually settles" in last_texts(page, 12)  # the self-care advice
+    # The self-care result on one screen, with the safety net; the details behind buttons.
+    assert "usually gets better with care at home" in last_texts(page, 3)
+    assert "both legs" in last_texts(page, 3) and EMERGENCY_NUMBER in last_texts(page, 3)
     assert page.locator("#triage-emergency").is_hidden()
     screenshot(page, "widget-self-care")
+    press(page, "Safer exercises")
+    assert "Wall sits" in last_texts(page, 8)
     assert page.errors == []
 
 
