@@ -49,6 +49,10 @@ def test_a_current_sign_of_the_writer_has_no_role(nlp, text, flag):
     ("should I worry about numbness in my groin?", "saddle_numbness", context.HYPOTHETICAL),
     ("no numbness in my groin, just a sore back", "saddle_numbness", context.NEGATED),
     ("years ago I had a fever with back pain", "fever", context.HISTORICAL),
+    # a question about a word of the bot's question (issue 14)
+    ("what do you mean by loss of sensation in the groin?", "saddle_numbness",
+     context.HYPOTHETICAL),
+    ("can you explain what numbness in both legs means", "both_legs", context.HYPOTHETICAL),
 ])
 def test_a_sign_that_is_not_the_writers_current_one_gets_its_role(nlp, text, flag, role):
     assert roles(nlp, text).get(flag) == role
