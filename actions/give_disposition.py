@@ -5,6 +5,7 @@ it carries a custom payload {"disposition": ...} so a widget can show, e.g., a c
 """
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -76,10 +77,12 @@ class ActionGiveDisposition(Action):
         for response in FOLLOW_UP[level]:
             if response not in said:
                 dispatcher.utter_message(response=response)
-        CASE_LOG.record(sender_id=tracker.sender_id, turn=slots.turn_id(tracker),
-                        channel=tracker.get_latest_input_channel(), outcome=outcome,
-                        flags=slots.flags(tracker),
-                        symptoms=tracker.get_slot(slots.SYMPTOMS) or [])
+        # A blocking database call: in a worker thread, so that a slow database holds up this
+        # conversation only, not every conversation of the action server.
+        await asyncio.to_thread(
+            CASE_LOG.record, sender_id=tracker.sender_id, turn=slots.turn_id(tracker),
+            channel=tracker.get_latest_input_channel(), outcome=outcome,
+            flags=slots.flags(tracker), symptoms=tracker.get_slot(slots.SYMPTOMS) or [])
         # The answers belong to this check: a later "it still hurts" starts a new one (the
         # level and the red flags stay, so it can only end as high or higher).
         cleared = [SlotSet(q, None) for q in triage.FORM_QUESTION_IDS]
