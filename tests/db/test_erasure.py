@@ -16,9 +16,10 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import erase_my_data
+from actions import erase_my_data, give_disposition
 from bot.clinical import triage
 from bot.storage import database, erasure, pseudonym, records
+from bot.storage.case_log import CaseLog
 from bot.storage.tracker_store import ErasableSQLTrackerStore
 
 DOMAIN = Domain.load(str(Path(__file__).parents[2] / "domain.yml"))
@@ -147,17 +148,29 @@ def test_every_reply_of_the_action_exists_in_the_domain():
     assert set(erase_my_data.RESPONSES) <= set(DOMAIN.responses)
 
 
-def rasa_sdk_tracker(sender):
-    return Tracker(sender, {}, {"text": "/affirm", "intent": {"name": "affirm"}},
+def rasa_sdk_tracker(sender, slots=None):
+    return Tracker(sender, slots or {}, {"text": "/affirm", "intent": {"name": "affirm"}},
                    [{"event": "user", "text": "/affirm", "timestamp": time.time()}], False,
                    None, {}, "action_listen")
 
 
-def test_a_slow_database_holds_up_only_its_own_conversation(db_url, monkeypatch):
-    """The action server runs every conversation's actions on one event loop: the erase
-    action waits for a busy database without stopping the loop."""
-    converse(db_url, "p6")
+def erase(db_url, monkeypatch, sender):
     monkeypatch.setattr(erase_my_data, "ERASURE", erasure.Erasure(db_url, db_url))
+    return erase_my_data.ActionEraseMyData(), rasa_sdk_tracker(sender)
+
+
+def record(db_url, monkeypatch, sender):
+    monkeypatch.setattr(give_disposition, "CASE_LOG", CaseLog(db_url))
+    return give_disposition.ActionGiveDisposition(), rasa_sdk_tracker(
+        sender, {"flags": ["bladder_bowel"], "emergency_number": "999"})
+
+
+@pytest.mark.parametrize("action", [erase, record])
+def test_a_slow_database_holds_up_only_its_own_conversation(db_url, monkeypatch, action):
+    """The action server runs every conversation's actions on one event loop: an action
+    that waits for a busy database (erasing, or writing the triage record) does not stop it."""
+    converse(db_url, "p6")
+    act, tracker = action(db_url, monkeypatch, "p6")
     engine = database.make_engine(db_url)
     blocker = engine.connect()
     transaction = blocker.begin()
@@ -183,14 +196,15 @@ def test_a_slow_database_holds_up_only_its_own_conversation(db_url, monkeypatch)
 
         dispatcher = CollectingDispatcher()
         started = time.monotonic()
-        await asyncio.gather(
-            erase_my_data.ActionEraseMyData().run(dispatcher, rasa_sdk_tracker("p6"), {}),
-            other_conversations())
+        await asyncio.gather(act.run(dispatcher, tracker, {}), other_conversations())
         return dispatcher.messages, time.monotonic() - started
 
     messages, took = asyncio.run(scenario())
     assert released == ["the event loop"]
     assert took < 3.5
-    assert [m["response"] for m in messages] == [erasure.ALL_ERASED]
-    assert what_is_stored(db_url, "p6") == (0, 0)
+    if action is erase:
+        assert [m["response"] for m in messages] == [erasure.ALL_ERASED]
+        assert what_is_stored(db_url, "p6") == (0, 0)
+    else:
+        assert what_is_stored(db_url, "p6")[0] == 2  # the conversation's record, and this one
     engine.dispose()
