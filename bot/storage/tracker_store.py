@@ -106,8 +106,9 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         """Rasa's retrieve (the latest session), from memory when the database agrees.
 
         Rasa's `_retrieve` is repeated here rather than called because the fingerprint must
-        come from the very rows that were read: a second query could see a turn that another
-        server stored in between, and the kept tracker would then pass for newer than it is."""
+        match the very rows that were read: it is taken after them, and the tracker is kept
+        only if the newest row is still the newest one read (a turn that another server
+        stored in between would otherwise make the kept tracker pass for newer than it is)."""
         with self.session_scope() as session:
             if self.recent.size:
                 kept = self.recent.usable(sender_id, self.fingerprint(session, sender_id))
