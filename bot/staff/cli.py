@@ -1,7 +1,7 @@
 """Command line for staff: review triage cases, apply the retention policy, play test dialogues.
 
     python -m bot cases list|show|export|stats [filters]
-    python -m bot purge [--older-than 30d]
+    python -m bot purge [--older-than 30d] [--tracker-db URL]
     python -m bot dialogue FILE... [--url URL] [--quiet]
     python -m bot safety-report [--url URL] [--sets vignettes heldout]
 """
