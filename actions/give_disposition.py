@@ -9,6 +9,7 @@ widget can show, e.g., a call button.
 """
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -104,10 +105,12 @@ class ActionGiveDisposition(Action):
             json_message={"disposition": level,
                           "emergency_number": tracker.get_slot(slots.EMERGENCY_NUMBER)},
         )
-        CASE_LOG.record(sender_id=tracker.sender_id, turn=slots.turn_id(tracker),
-                        channel=tracker.get_latest_input_channel(), outcome=outcome,
-                        flags=slots.flags(tracker),
-                        symptoms=tracker.get_slot(slots.SYMPTOMS) or [])
+        # A blocking database call: in a worker thread, so that a slow database holds up this
+        # conversation only, not every conversation of the action server.
+        await asyncio.to_thread(
+            CASE_LOG.record, sender_id=tracker.sender_id, turn=slots.turn_id(tracker),
+            channel=tracker.get_latest_input_channel(), outcome=outcome,
+            flags=slots.flags(tracker), symptoms=tracker.get_slot(slots.SYMPTOMS) or [])
         # The answers belong to this check: a later "it still hurts" starts a new one (the
         # level and the red flags stay, so it can only end as high or higher).
         cleared = [SlotSet(q, None) for q in triage.FORM_QUESTION_IDS]

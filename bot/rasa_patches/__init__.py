@@ -14,10 +14,18 @@ Patches of Rasa's own code (monkeypatches), in this package:
 
 Rasa classes replaced through its configuration (subclasses, named in endpoints.yml,
 credentials.yml or config.yml; they live with their concern):
-- bot.storage.tracker_store.ErasableSQLTrackerStore: erasure, kept trackers, one insert per
-  save; bot.storage.resilient_tracker_store: retries instead of FailSafeTrackerStore's
-  silent fresh start; bot.storage.lock_store.AtomicRedisLockStore: ticket updates in one
-  Redis transaction (RedisLockStore's race).
+- bot.storage.tracker_store.ErasableSQLTrackerStore: its own save (what is stored counted
+  on the tracker's own session start instead of SQLTrackerStore._additional_events' count,
+  the event broker given exactly the stored events), nothing stored of a turn that erased
+  the conversation, kept trackers of one session, one insert per save. Tests:
+  tests/db/test_tracker_store.py, tests/db/test_erasure.py.
+- bot.storage.resilient_tracker_store: retries instead of FailSafeTrackerStore's silent
+  fresh start, one save's attempts sharing what to publish. Tests: the same.
+- bot.storage.lock_store: LockStore.lock replaced to keep a ticket alive while its turn runs
+  or waits (Rasa lets it expire after TICKET_LOCK_LIFETIME, and then runs the next message
+  beside it, or leaves that message waiting for good); AtomicRedisLockStore: ticket updates
+  in one Redis transaction (RedisLockStore's race). Tests: tests/integration/test_lock_store.py,
+  tests/reliability/test_0_lock_store.py.
 - bot.channels.*: REST, socket.io (custom payloads that Rasa passed as keyword arguments)
   and Telegram input channels.
 - bot.language.components.*: the NLU components in config.yml.

@@ -1,7 +1,7 @@
 """Command line for staff: review triage cases, apply the retention policy, play test dialogues.
 
     python -m bot cases list|show|export|stats [filters]
-    python -m bot purge [--older-than 30d]
+    python -m bot purge [--older-than 30d] [--tracker-db URL]
     python -m bot dialogue FILE... [--url URL] [--quiet]
     python -m bot safety-report [--url URL] [--sets vignettes heldout]
 """
@@ -125,11 +125,21 @@ def cmd_stats(args, session) -> int:
     return 0
 
 
-def cmd_purge(args, engine) -> int:
+def cmd_purge(args) -> int:
+    """Records and conversations, each in its own database (RECORDS_DB_URL may point the
+    records elsewhere): two engines, so neither is purged in the other's database."""
     cutoff = datetime.now(timezone.utc) - parse_age(args.older_than)
-    with database.unit_of_work(engine) as session:
-        removed_records = records.purge_before(session, cutoff)
-    removed_events = tracker_tables.purge_before(engine, cutoff)
+    records_url = getattr(args, "db", None) or database.database_url()
+    tracker_url = args.tracker_db or getattr(args, "db", None) or database.tracker_url()
+    records_engine = database.make_engine(records_url)
+    tracker_engine = database.make_engine(tracker_url)
+    try:
+        with database.unit_of_work(records_engine) as session:
+            removed_records = records.purge_before(session, cutoff)
+        removed_events = tracker_tables.purge_before(tracker_engine, cutoff)
+    finally:
+        records_engine.dispose()
+        tracker_engine.dispose()
     print(f"purged data older than {cutoff:%Y-%m-%d %H:%M} UTC: {removed_records} triage "
           f"record(s), {removed_events} tracker event(s)")
     return 0
@@ -179,6 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 parents=[common],
                                 description="Delete triage records and tracker "
                                             "conversations older than the given age.")
+    purge.add_argument("--tracker-db", default=None,
+                       help="database of the conversations (default: the --db URL if given, else "
+                            "TRACKER_DB_URL or sqlite:///var/tracker.db)")
     purge.add_argument("--older-than", default=DEFAULT_RETENTION,
                        help=f"age such as 30d, 12h, 2w (default {DEFAULT_RETENTION}, "
                             "from RETENTION)")
@@ -209,9 +222,9 @@ def main(argv: Optional[list] = None) -> int:
     if args.command == "safety-report":
         return safety_report.main_from_args(args)
     try:
-        engine = database.make_engine(getattr(args, "db", None))
         if args.command == "purge":
-            return cmd_purge(args, engine)
+            return cmd_purge(args)
+        engine = database.make_engine(getattr(args, "db", None))
         with database.unit_of_work(engine) as session:
             return args.handler(args, session)
     except UsageError as error:

@@ -1,8 +1,8 @@
-"""Writing and erasing triage records, so that a database fault never breaks a conversation.
+"""Writing triage records, so that a database fault never breaks a conversation.
 
 Every call opens its own unit of work. Any database error is logged (by type only: no health
 data in logs) and swallowed: the person still gets their advice, and the missing record shows
-in the log for staff to follow up.
+in the log for staff to follow up. Erasure on request is bot/storage/erasure.py.
 """
 from __future__ import annotations
 
@@ -46,14 +46,4 @@ class CaseLog:
                     symptoms=list(symptoms), rules_version=triage.RULES_VERSION)
         except Exception as error:  # noqa: BLE001 - a record must never cost the person the advice
             logger.error("triage record not stored: %s", type(error).__name__)
-            return None
-
-    def erase(self, sender_id: str) -> Optional[int]:
-        """Delete this conversation's records; their number, or None on a database error."""
-        try:
-            engine, _ = self._engine_and_key()
-            with database.unit_of_work(engine) as session:
-                return records.erase_conversation(session, self.key_of(sender_id))
-        except Exception as error:  # noqa: BLE001 - the reply must still say what happened
-            logger.error("triage records not erased: %s", type(error).__name__)
             return None

@@ -28,6 +28,11 @@ def database_url(environ=os.environ) -> str:
     return environ.get("RECORDS_DB_URL") or environ.get("TRACKER_DB_URL") or DEFAULT_URL
 
 
+def tracker_url(environ=os.environ) -> str:
+    """TRACKER_DB_URL: where Rasa's tracker store keeps the conversations."""
+    return environ.get("TRACKER_DB_URL") or DEFAULT_URL
+
+
 def make_engine(url: Optional[str] = None) -> Engine:
     url = url or database_url()
     try:

@@ -16,12 +16,25 @@ acquire lock". `AtomicRedisLockStore` does each of those steps as one Redis tran
 single `make run` needs no Redis. LOCK_STORE_PREFIX (letters and digits) keeps the keys of
 several deployments sharing one Redis apart. TICKET_LOCK_LIFETIME (Rasa's own setting, in
 seconds, default 60) is how long a ticket held by a server that died blocks its conversation.
+
+A ticket lives that long, but a turn may take longer: while the database restarts the tracker
+store retries a read and a save for up to TRACKER_DB_RETRY_SECONDS each, and an action call
+may wait for a slow action server. Rasa lets the ticket expire all the same, and the
+conversation's next message then runs beside the turn that is still going. So both stores
+here keep their ticket alive while its turn runs (and while it waits for its turn): every
+third of the lifetime the ticket's expiry is moved on by a lifetime. A server that dies stops
+doing so, and its ticket expires as before. The extension stops after MAX_TURN_LIFETIMES
+lifetimes, so that a turn stuck for good cannot block its conversation for good.
 """
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import os
-from typing import Optional, Text
+import time
+from contextlib import asynccontextmanager
+from typing import AsyncGenerator, Optional, Text
 from urllib.parse import unquote, urlparse
 
 from rasa.core.lock import TicketLock
@@ -32,9 +45,53 @@ from bot.rasa_patches import action_failure
 
 logger = logging.getLogger(__name__)
 
+MAX_TURN_LIFETIMES = 20
 
-class AtomicRedisLockStore(RedisLockStore):
-    """Rasa's Redis lock store with each read-modify-write as one Redis transaction."""
+
+class KeepsTicketsAlive(LockStore):
+    """Rasa's `LockStore.lock`, with the ticket kept alive while its turn runs."""
+
+    @asynccontextmanager
+    async def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,
+                   wait_time_in_seconds: float = 1) -> AsyncGenerator[TicketLock, None]:
+        ticket = self.issue_ticket(conversation_id, lock_lifetime)
+        keeper = asyncio.create_task(self._keep_alive(conversation_id, ticket, lock_lifetime))
+        try:
+            yield await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds)
+        finally:
+            keeper.cancel()
+            self.cleanup(conversation_id, ticket)
+
+    async def _keep_alive(self, conversation_id: Text, ticket: int, lifetime: float) -> None:
+        for _ in range(MAX_TURN_LIFETIMES * 3):
+            await asyncio.sleep(lifetime / 3)
+            try:
+                if not self.extend_ticket(conversation_id, ticket, lifetime):
+                    logger.warning("lock: a ticket expired before its turn ended")
+                    return
+            except Exception as error:  # noqa: BLE001 - the turn itself must go on
+                logger.warning("lock: could not extend a ticket (%s)", type(error).__name__)
+        logger.error("lock: a turn held its conversation for %d lifetimes; no longer "
+                     "extending its ticket", MAX_TURN_LIFETIMES)
+
+    def extend_ticket(self, conversation_id: Text, ticket: int, lifetime: float) -> bool:
+        """Move the ticket's expiry to `lifetime` from now; False if it is gone."""
+        lock = self.get_lock(conversation_id)
+        found = lock and lock._ticket_for_ticket_number(ticket)
+        if not found:
+            return False
+        found.expires = time.time() + lifetime
+        self.save_lock(lock)
+        return True
+
+
+class KeptAliveInMemoryLockStore(KeepsTicketsAlive, InMemoryLockStore):
+    """Rasa's in-memory lock store (one server), tickets kept alive while their turn runs."""
+
+
+class AtomicRedisLockStore(KeepsTicketsAlive, RedisLockStore):
+    """Rasa's Redis lock store with each read-modify-write as one Redis transaction, and
+    tickets kept alive while their turn runs."""
 
     @classmethod
     def from_url(cls, url: str, key_prefix: Optional[str] = None) -> "AtomicRedisLockStore":
@@ -58,8 +115,6 @@ class AtomicRedisLockStore(RedisLockStore):
 
         def transaction(pipe) -> None:
             raw = pipe.get(key)
-            import json
-
             lock = TicketLock.from_dict(json.loads(raw)) if raw else None
             new_lock, outcome["result"] = change(lock)
             pipe.multi()
@@ -91,6 +146,16 @@ class AtomicRedisLockStore(RedisLockStore):
 
         self._atomically(conversation_id, change)
 
+    def extend_ticket(self, conversation_id: Text, ticket: int, lifetime: float) -> bool:
+        def change(lock):
+            found = lock and lock._ticket_for_ticket_number(ticket)
+            if not found:
+                return lock, False
+            found.expires = time.time() + lifetime
+            return lock, True
+
+        return bool(self._atomically(conversation_id, change))
+
     def finish_serving(self, conversation_id: Text, ticket_number: int) -> None:
         self.cleanup(conversation_id, ticket_number)
 
@@ -117,7 +182,7 @@ class EnvironmentLockStore(LockStore):
         url = os.environ.get("LOCK_STORE_URL", "").strip()
         if not url:
             logger.info("lock store: in memory (set LOCK_STORE_URL for several servers)")
-            return InMemoryLockStore()
+            return KeptAliveInMemoryLockStore()
         prefix = os.environ.get("LOCK_STORE_PREFIX", "").strip() or None
         store = AtomicRedisLockStore.from_url(url, key_prefix=prefix)
         store.red.ping()  # fail at start, not at the first message

@@ -12,7 +12,8 @@ PostgreSQL restart or fail-over that is every message in flight.
 - retries a read or a write that fails with a connection error, with a growing pause, for up
   to TRACKER_DB_RETRY_SECONDS (default 30 s). The message waits (the conversation's lock is
   held, so nothing overtakes it) and completes once the database is back. A write is one
-  transaction, so a retried write never stores a turn twice.
+  transaction that first counts what is stored, so a retried write never stores a turn twice,
+  even when the commit of the failed attempt went through.
 Only when the database stays away longer does Rasa's fail-safe behaviour apply; the error log
 then says so.
 """
@@ -71,5 +72,5 @@ class ResilientSQLTrackerStore(ErasableSQLTrackerStore):
             ResilientSQLTrackerStore, self).retrieve_full_tracker(conversation_id))
 
     async def save(self, tracker) -> None:
-        return await self._retrying("save", lambda: super(
-            ResilientSQLTrackerStore, self).save(tracker))
+        progress: dict = {}  # shared by the attempts: what the first one found missing
+        return await self._retrying("save", lambda: self._save(tracker, progress))

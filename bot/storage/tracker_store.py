@@ -1,17 +1,28 @@
 """Rasa's SQL tracker store, with erasure on request and the last conversations kept in memory.
 
-Erasure: when a person asks the bot to delete their data, the erase action runs in the action
-server, but the conversation itself is held by the Rasa server, which saves it after the turn
-by appending the events it has not stored yet. Deleting the rows from outside would only make
-it store the whole conversation again. So erasure happens here, at save time: a turn in which
-the erase action ran leaves nothing of the conversation in the table.
+Erasure (bot/storage/erasure.py): the erase action deletes the records and the stored
+conversation in the action server, and tells the person what it deleted. The conversation
+itself is held by this server, which saves it after the turn: a turn in which the person was
+told that everything is deleted stores nothing (and deletes any row that is still there);
+otherwise the turn is saved as usual, so a failed or partial erasure leaves the conversation
+as the person was told.
+
+What a save stores: the tracker's events that the database does not hold yet. Rasa counts the
+stored rows of the latest session and skips that many events of the tracker, which is right
+only when the tracker begins where the stored session begins. A tracker can reach save with
+older events in front (a session started in this turn, or a tracker kept across sessions), so
+the count is aligned on the tracker's own events: those older than the stored session's start
+are skipped too. Every save goes through this one path, with or without a kept tracker, and
+with an event broker the very events stored are the ones published (once, even when a save is
+retried after a commit whose answer was lost).
 
 Speed (make bench; docs/benchmarks.md): a conversation this server saved is kept in memory
-(bot/storage/recent_trackers.py) and used again for its next message when the database still holds
-exactly what was saved, checked by one indexed query instead of reading and replaying every
-event. The save then appends the new events without Rasa's count of the stored ones. SQLite
-connections are pooled (SQLAlchemy 1.4 opens and closes a file connection per query
-otherwise, and closing one in WAL mode checkpoints the log).
+(bot/storage/recent_trackers.py) and used again for its next message when the database still
+holds exactly what was saved, checked by one indexed query instead of reading and replaying
+every event. Only a tracker that holds exactly the latest session is kept, so a kept tracker
+is the same as the one any server would read. SQLite connections are pooled (SQLAlchemy 1.4
+opens and closes a file connection per query otherwise, and closing one in WAL mode
+checkpoints the log).
 """
 from __future__ import annotations
 
@@ -19,7 +30,7 @@ import json
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
-from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.orm import sessionmaker
@@ -27,21 +38,37 @@ from sqlalchemy.pool import QueuePool
 
 from bot.rasa_patches import speedups
 from bot.storage import database
+from bot.storage.erasure import ALL_ERASED, ERASE_ACTION
 from bot.storage.recent_trackers import RecentTrackers, size_from_environment
 
 speedups.install()
 
-ERASE_ACTION = "action_erase_my_data"
 
-
-def erasure_requested(tracker) -> bool:
-    """Whether the erase action ran after the latest user message."""
+def erased_in_this_turn(tracker) -> bool:
+    """Whether, since the latest user message, the erase action ran and told the person that
+    the conversation and its records are deleted (it says so only once they are)."""
+    told = False
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
             return False
+        if isinstance(event, BotUttered) and (event.metadata or {}).get(
+                "utter_action") == ALL_ERASED:
+            told = True
         if isinstance(event, ActionExecuted) and event.action_name == ERASE_ACTION:
-            return True
+            return told
     return False
+
+
+def latest_session_start(events) -> "float | None":
+    """The timestamp Rasa reads the latest session from (its newest SessionStarted)."""
+    starts = [event.timestamp for event in events if isinstance(event, SessionStarted)]
+    return max(starts) if starts else None
+
+
+def holds_one_session(tracker) -> bool:
+    """Whether the tracker holds what Rasa's retrieve would read: its latest session only."""
+    start = latest_session_start(tracker.events)
+    return start is None or all(event.timestamp >= start for event in tracker.events)
 
 
 def is_sqlite_file(url: sa.engine.URL) -> bool:
@@ -68,19 +95,20 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         return options
 
     def fingerprint(self, session, sender_id: str) -> tuple:
-        """The newest row of a conversation (id, timestamp), in one indexed query: any turn
-        stored since changes it, and rows are only ever deleted a whole conversation at a
-        time (erasure, purge), after which new rows have new timestamps."""
+        """The conversation's rows in one indexed query: the newest (id, timestamp) changes
+        with any turn stored since, the oldest id with any rows deleted (erasure, purge)."""
         event = self.SQLEvent
-        return tuple(session.query(sa.func.max(event.id), sa.func.max(event.timestamp))
+        return tuple(session.query(sa.func.max(event.id), sa.func.max(event.timestamp),
+                                   sa.func.min(event.id))
                      .filter(event.sender_id == sender_id).one())
 
     async def retrieve(self, sender_id):
         """Rasa's retrieve (the latest session), from memory when the database agrees.
 
         Rasa's `_retrieve` is repeated here rather than called because the fingerprint must
-        come from the very rows that were read: a second query could see a turn that another
-        server stored in between, and the kept tracker would then pass for newer than it is."""
+        match the very rows that were read: it is taken after them, and the tracker is kept
+        only if the newest row is still the newest one read (a turn that another server
+        stored in between would otherwise make the kept tracker pass for newer than it is)."""
         with self.session_scope() as session:
             if self.recent.size:
                 kept = self.recent.usable(sender_id, self.fingerprint(session, sender_id))
@@ -92,45 +120,66 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             return None
         tracker = DialogueStateTracker.from_dict(
             sender_id, [json.loads(row.data) for row in rows], self.domain.slots)
-        newest = rows[-1]  # ordered by id
-        self.recent.remember(sender_id, tracker, (newest.id, max(
-            (row.timestamp for row in rows if row.timestamp is not None), default=None)))
+        if self.recent.size:
+            with self.session_scope() as session:
+                fingerprint = self.fingerprint(session, sender_id)
+            if fingerprint[0] == rows[-1].id:  # nothing stored since the rows were read
+                self.recent.remember(sender_id, tracker, fingerprint)
         return tracker
 
+    def stored_offset(self, session, tracker) -> int:
+        """How many of the tracker's events the database holds, as Rasa counts them (the
+        rows of the latest stored session), plus the tracker's events older than that
+        session, which Rasa's count leaves out."""
+        event = self.SQLEvent
+        start = session.query(sa.func.max(event.timestamp)).filter(
+            event.sender_id == tracker.sender_id,
+            event.type_name == SessionStarted.type_name).scalar_subquery()
+        start, count = session.query(start, sa.func.count(event.id)).filter(
+            event.sender_id == tracker.sender_id,
+            sa.or_(start.is_(None), event.timestamp >= start)).one()
+        if start is None:
+            return count
+        return count + sum(1 for e in tracker.events if e.timestamp < start)
+
     async def save(self, tracker) -> None:
+        await self._save(tracker, {})
+
+    async def _save(self, tracker, progress: dict) -> None:
+        """One attempt at saving; `progress` is shared by the attempts of one save."""
         sender_id = tracker.sender_id
-        if erasure_requested(tracker):
+        if erased_in_this_turn(tracker):
             self.recent.forget(sender_id)
-            with self.session_scope() as session:
+            with self.session_scope() as session:  # normally nothing is left to delete
                 session.query(self.SQLEvent).filter(
                     self.SQLEvent.sender_id == sender_id).delete(synchronize_session=False)
                 session.commit()
             return
-        if self.recent.size and self.event_broker is None:
-            # Checked again, not trusted from the retrieve: a purge or another server without
-            # a shared lock store may have written since, and `stored` would then be wrong.
-            with self.session_scope() as session:
-                stored = self.recent.stored_count(sender_id, tracker,
-                                                  self.fingerprint(session, sender_id))
-                if stored is not None:
-                    self._append(session, tracker, stored)
-                    session.commit()
-                    self.recent.remember(sender_id, tracker, self.fingerprint(session, sender_id))
-                    return
-        self.recent.forget(sender_id)
-        await super().save(tracker)
-        if self.recent.size:
-            with self.session_scope() as session:
+        events = list(tracker.events)
+        with self.session_scope() as session:
+            offset = self.stored_offset(session, tracker)
+            # The events a first attempt found missing are the ones to publish, even if its
+            # commit went through and a retry finds them stored.
+            progress.setdefault("publish_from", offset)
+            self._append(session, sender_id, events[offset:])
+            session.commit()
+            if self.event_broker is not None and not progress.get("published"):
+                await self._stream_new_events(self.event_broker,
+                                              events[progress["publish_from"]:], sender_id)
+                progress["published"] = True
+            if self.recent.size and holds_one_session(tracker):
                 self.recent.remember(sender_id, tracker, self.fingerprint(session, sender_id))
+            else:
+                self.recent.forget(sender_id)
 
-    def _append(self, session, tracker, stored: int) -> None:
-        """Rasa's save, for a tracker whose first `stored` events are known to be stored
-        (one multi-row insert instead of an ORM object per event)."""
+    def _append(self, session, sender_id: str, events) -> None:
+        """Rasa's insert of new events, as one multi-row insert instead of an ORM object
+        per event."""
         rows = []
-        for event in list(tracker.events)[stored:]:
+        for event in events:
             data = event.as_dict()
             rows.append({
-                "sender_id": tracker.sender_id, "type_name": event.type_name,
+                "sender_id": sender_id, "type_name": event.type_name,
                 "timestamp": data.get("timestamp"), "action_name": data.get("name"),
                 "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
                 "data": json.dumps(data)})

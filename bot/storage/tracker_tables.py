@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import MetaData, Table, delete, func, inspect, select
+from sqlalchemy import MetaData, Table, and_, delete, exists, inspect, select
 from sqlalchemy.engine import Engine
 
 EVENTS = "events"
 
 
-def _events(engine: Engine):
+def events_table(engine: Engine):
     if not inspect(engine).has_table(EVENTS):
         return None
     return Table(EVENTS, MetaData(), autoload_with=engine)
@@ -21,7 +21,7 @@ def _events(engine: Engine):
 
 def erase_sender(engine: Engine, sender_id: str) -> int:
     """Delete every stored event of one conversation; the number of events deleted."""
-    events = _events(engine)
+    events = events_table(engine)
     if events is None:
         return 0
     with engine.begin() as connection:
@@ -29,17 +29,18 @@ def erase_sender(engine: Engine, sender_id: str) -> int:
 
 
 def purge_before(engine: Engine, cutoff: datetime) -> int:
-    """Delete the conversations whose last event is older than `cutoff`; events deleted."""
-    events = _events(engine)
+    """Delete the conversations whose last event is older than `cutoff`; events deleted.
+
+    One statement: a row goes only if no row of its conversation is as new as the cutoff,
+    checked by the delete itself. A turn that a returning person's server commits before the
+    statement keeps the whole conversation; selecting the stale conversations first and
+    deleting them afterwards would delete that turn too.
+    """
+    events = events_table(engine)
     if events is None:
         return 0
-    stale = (select(events.c.sender_id).group_by(events.c.sender_id)
-             .having(func.max(events.c.timestamp) < cutoff.timestamp()))
+    newer = events.alias("newer")
+    recent = exists(select(newer.c.id).where(and_(newer.c.sender_id == events.c.sender_id,
+                                                  newer.c.timestamp >= cutoff.timestamp())))
     with engine.begin() as connection:
-        senders = [row[0] for row in connection.execute(stale)]
-        deleted = 0
-        for start in range(0, len(senders), 500):
-            chunk = senders[start:start + 500]
-            deleted += connection.execute(
-                delete(events).where(events.c.sender_id.in_(chunk))).rowcount
-        return deleted
+        return connection.execute(delete(events).where(~recent)).rowcount

@@ -108,6 +108,67 @@ def test_purge_removes_old_records_and_old_conversations(db_url):
     assert tracker_tables.erase_sender(engine, "recent") == 2
 
 
+def old_and_recent_conversations(engine):
+    events = _events_table(engine)
+    with engine.begin() as connection:
+        connection.execute(sa.insert(events), [
+            {"sender_id": "old", "timestamp": time.time() - 40 * 86400, "data": "{}"},
+            {"sender_id": "recent", "timestamp": time.time() - 60, "data": "{}"},
+        ])
+    return events
+
+
+def senders(engine, events):
+    with engine.connect() as connection:
+        return {row[0] for row in connection.execute(sa.select(events.c.sender_id))}
+
+
+def test_purge_finds_the_conversations_where_they_are_kept(db_url, tmp_path, monkeypatch):
+    """RECORDS_DB_URL puts the records in another database than the conversations."""
+    conversations = f"sqlite:///{tmp_path / 'conversations.db'}"
+    monkeypatch.setenv("RECORDS_DB_URL", db_url)
+    monkeypatch.setenv("TRACKER_DB_URL", conversations)
+    now = datetime.now(timezone.utc)
+    records_engine = database.make_engine(db_url)
+    with database.unit_of_work(records_engine) as session:
+        add(session, turn="old", when=now - timedelta(days=40))
+    tracker_engine = database.make_engine(conversations)
+    events = old_and_recent_conversations(tracker_engine)
+    assert cli.main(["purge", "--older-than", "30d"]) == 0
+    assert senders(tracker_engine, events) == {"recent"}
+    with database.unit_of_work(records_engine) as session:
+        assert records.count(session) == 0
+    tracker_engine.dispose()
+    records_engine.dispose()
+
+
+def test_a_turn_stored_while_the_purge_runs_is_kept_with_its_conversation(db_url):
+    """A person comes back to a stale conversation while the purge runs: their server
+    commits the new turn just before the purge deletes. The purge must see it and keep the
+    conversation (it is no longer stale), not delete the new turn with the old ones."""
+    engine = database.make_engine(db_url)
+    events = old_and_recent_conversations(engine)
+    returning = database.make_engine(db_url)
+
+    def a_turn_is_committed_first(connection, cursor, statement, *_):
+        if statement.lstrip().upper().startswith("DELETE") and not returned:
+            returned.append(True)
+            with returning.begin() as other:
+                other.execute(sa.insert(events), [
+                    {"sender_id": "old", "timestamp": time.time(), "data": "{}"}])
+
+    returned = []
+    sa.event.listen(engine, "before_cursor_execute", a_turn_is_committed_first)
+    tracker_tables.purge_before(engine, datetime.now(timezone.utc) - timedelta(days=30))
+    assert returned
+    with engine.connect() as connection:
+        old = connection.execute(sa.select(sa.func.count()).select_from(events)
+                                 .where(events.c.sender_id == "old")).scalar_one()
+    assert old == 2  # the old turn and the new one: the conversation is kept whole
+    returning.dispose()
+    engine.dispose()
+
+
 def test_case_log_writes_pseudonymous_records(db_url, monkeypatch):
     monkeypatch.setenv("PSEUDONYM_SECRET", "unit-secret")
     log = case_log.CaseLog(db_url)
@@ -123,7 +184,6 @@ def test_case_log_writes_pseudonymous_records(db_url, monkeypatch):
         assert "12345" not in record.conversation_key
         assert (record.disposition, record.rule) == ("emergency", "flag:bladder_bowel")
         assert record.red_flags == ["bladder_bowel"]
-    assert log.erase("telegram-12345") == 1
 
 
 def test_case_log_survives_an_unreachable_database(monkeypatch):
@@ -132,7 +192,6 @@ def test_case_log_survives_an_unreachable_database(monkeypatch):
     outcome = triage.assess({}, [])
     assert log.record(sender_id="x", turn="t", channel="rest", outcome=outcome, flags=[],
                       symptoms=[]) is None
-    assert log.erase("x") is None
 
 
 def test_cli_lists_shows_exports_and_counts(db_url, capsys, tmp_path):

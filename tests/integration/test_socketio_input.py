@@ -9,9 +9,10 @@ import uuid
 import pytest
 import socketio
 
-from tests.conftest import EMERGENCY_NUMBER, WIDGET_ORIGIN
+from tests.conftest import EMERGENCY_NUMBER, WIDGET_ORIGIN, Chat
+from tests.integration.turns import TIMEOUT, finished_turn, socketio_messages
 
-REPLY_WAIT = 30
+REPLY_WAIT = TIMEOUT
 
 
 class WidgetClient:
@@ -23,6 +24,7 @@ class WidgetClient:
         self.sio = socketio.AsyncClient(reconnection=False)
         self.replies = asyncio.Queue()
         self.sio.on("bot_uttered", self.replies.put_nowait)
+        self.turns = 0  # user messages of this session that the bot has handled
 
     async def __aenter__(self):
         # Long-polling: this python-engineio needs a newer aiohttp for websockets; the
@@ -39,20 +41,30 @@ class WidgetClient:
         await self.sio.disconnect()
 
     async def send(self, data, expect_reply=True):
+        """Send one event; with `expect_reply`, every message of the turn it starts, once
+        the server has stored that turn. Without, nothing is waited for: a payload that
+        belongs to no conversation starts no turn (the next reply shows it)."""
         while not self.replies.empty():
             self.replies.get_nowait()
         await self.sio.emit("user_uttered", data)
         if not expect_reply:
-            await asyncio.sleep(1.5)
             return []
-        replies = [await asyncio.wait_for(self.replies.get(), REPLY_WAIT)]
-        await asyncio.sleep(1.0)  # the rest of this turn's messages
-        while not self.replies.empty():
-            replies.append(self.replies.get_nowait())
+        bot_events = await asyncio.get_running_loop().run_in_executor(
+            None, finished_turn, self.url, self.session, self.turns)
+        self.turns += 1
+        expected = socketio_messages(bot_events)
+        replies = []
+        while len(replies) < expected:
+            replies.append(await asyncio.wait_for(self.replies.get(), REPLY_WAIT))
         return replies
 
     async def say(self, text):
         return await self.send({"message": text, "session_id": self.session})
+
+
+def user_messages(client) -> int:
+    events = Chat(client.url, client.session).tracker()["events"]
+    return sum(1 for event in events if event.get("event") == "user")
 
 
 def texts(replies):
@@ -79,6 +91,9 @@ def test_bad_payloads_never_break_the_conversation(rasa_server):
                 await client.send(payload, expect_reply=False)
             huge = await client.say("my back " * 12_800)  # about 100 KB
             assert huge
+            # None of them became a turn of this conversation: the next message is exactly
+            # one more user message in its tracker.
+            assert user_messages(client) == client.turns
             markup = await client.say("<script>alert(1)</script><img src=x onerror=alert(2)>")
             assert "<script>" not in texts(markup)
             # The triage is still where it was: "no" moves on to the next screen.

@@ -6,13 +6,13 @@ results/screenshots/.
 """
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import (EMERGENCY_NUMBER, ROOT, WIDGET_ORIGIN, WIDGET_PORT, server_env, stop,
-                      wait_for)
+from tests.conftest import (EMERGENCY_NUMBER, ROOT, WIDGET_ORIGIN, WIDGET_PORT, Chat, server_env,
+                            stop, wait_for)
+from tests.integration.turns import finished_turn, text_parts, user_messages
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "results" / "screenshots"
@@ -52,9 +52,10 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, widget_page):
+def page(browser, widget_page, rasa_server):
     context = browser.new_context(viewport={"width": 1000, "height": 900})
     page = context.new_page()
+    page.rasa_url = rasa_server
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     page.goto(widget_page)
@@ -73,20 +74,36 @@ def wait_for_bot_messages(page, count):
         timeout=REPLY_TIMEOUT_MS)
 
 
+def session_of(page) -> str:
+    """The widget's session id, which the socket.io channel uses as the conversation id."""
+    return page.evaluate(
+        "() => (JSON.parse(localStorage.getItem('chat_session') || '{}')).session_id")
+
+
+def whole_turn(page, act):
+    """Do `act` (send a message), then wait until the server has stored the turn it starts
+    and the widget shows every text message of it (they appear one after another); the
+    number of those messages."""
+    session = session_of(page)
+    users_before = user_messages(Chat(page.rasa_url, session).tracker().get("events") or [])
+    shown_before = bot_messages(page).count()
+    act()
+    expected = shown_before + text_parts(finished_turn(page.rasa_url, session, users_before))
+    wait_for_bot_messages(page, expected)
+    assert bot_messages(page).count() == expected
+    return expected - shown_before
+
+
 def say(page, text):
-    before = bot_messages(page).count()
-    box = page.get_by_label("Your message")
-    box.fill(text)
-    box.press("Enter")
-    wait_for_bot_messages(page, before + 1)
-    time.sleep(0.8)  # the widget shows a turn's messages one after another
+    def act():
+        box = page.get_by_label("Your message")
+        box.fill(text)
+        box.press("Enter")
+    return whole_turn(page, act)
 
 
 def press(page, title):
-    before = bot_messages(page).count()
-    page.get_by_role("button", name=title, exact=True).last.click()
-    wait_for_bot_messages(page, before + 1)
-    time.sleep(0.8)
+    return whole_turn(page, lambda: page.get_by_role("button", name=title, exact=True).last.click())
 
 
 def last_texts(page, n=4):
@@ -117,21 +134,21 @@ def test_triage_with_buttons_reaches_a_disposition_and_survives_a_reload(page):
     shown_before_reload = bot_messages(page).count()
     page.reload()
     wait_for_bot_messages(page, shown_before_reload)
-    time.sleep(1)
     # The conversation is still on screen, and the bot still knows where it was.
     assert bot_messages(page).count() >= shown_before_reload
     for _ in range(5):  # the remaining screening questions
         press(page, "No")
     for answer in ("Mild - I can do most things", "Getting better", "Less than a week",
                    "Only in my back", "Bending or lifting", "18-49"):
-        press(page, answer)
+        shown = press(page, answer)
     # The self-care result on one screen, with the safety net; the details behind buttons.
-    assert "usually gets better with care at home" in last_texts(page, 3)
-    assert "both legs" in last_texts(page, 3) and EMERGENCY_NUMBER in last_texts(page, 3)
+    result = last_texts(page, shown)
+    assert "usually gets better with care at home" in result
+    assert "both legs" in result and EMERGENCY_NUMBER in result
     assert page.locator("#triage-emergency").is_hidden()
     screenshot(page, "widget-self-care")
-    press(page, "Safer exercises")
-    assert "Wall sits" in last_texts(page, 8)
+    shown = press(page, "Safer exercises")
+    assert "Wall sits" in last_texts(page, shown)
     assert page.errors == []
 
 
@@ -160,9 +177,7 @@ def test_keyboard_and_screen_reader_can_use_the_chat(page):
     say(page, "back pain after leg press")
     first = page.get_by_role("button", name="No", exact=True).last
     first.focus()
-    before = bot_messages(page).count()
-    page.keyboard.press("Enter")  # a quick reply works from the keyboard
-    wait_for_bot_messages(page, before + 1)
+    whole_turn(page, lambda: page.keyboard.press("Enter"))  # a quick reply, from the keyboard
     # Text of the quick replies and the messages is readable (WCAG AA contrast, 4.5:1).
     ratio = page.evaluate("""() => {
       const rgb = c => c.match(/\\d+/g).slice(0, 3).map(Number).map(v => {

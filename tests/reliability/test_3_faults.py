@@ -7,12 +7,12 @@ import uuid
 
 import aiohttp
 import pytest
+from sqlalchemy.engine import make_url
 
-from conftest import EMERGENCY_NUMBER, log
+from conftest import EMERGENCY_NUMBER, POSTGRES_ADMIN_URL, log
 from rel_client import MILDEST, disposition_of
 from test_1_load import assert_intact, load_phase
 
-PG_VERSION = "15"
 
 
 def texts(messages):
@@ -73,40 +73,88 @@ def test_action_servers_stop_and_return(cluster, figures):
     figures["faults_survived"] += 1
 
 
+def local_cluster(port: int):
+    """(version, name) of the PostgreSQL cluster on this machine that listens on `port`, as
+    pg_lsclusters lists it, or None (no such cluster, or no pg_lsclusters)."""
+    try:
+        listing = subprocess.run(["pg_lsclusters", "--no-header"], capture_output=True,
+                                 text=True, timeout=30, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    for line in listing.splitlines():
+        fields = line.split()
+        if len(fields) >= 4 and fields[2] == str(port) and fields[3].startswith("online"):
+            return fields[0], fields[1]
+    return None
+
+
+def postmaster_start_time():
+    """When the PostgreSQL server the tests use last started (it changes with a restart)."""
+    import sqlalchemy
+    from sqlalchemy.pool import NullPool
+
+    engine = sqlalchemy.create_engine(POSTGRES_ADMIN_URL, future=True, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(sqlalchemy.text("SELECT pg_postmaster_start_time()")
+                                      ).scalar_one()
+    finally:
+        engine.dispose()
+
+
 def pg_ready() -> bool:
-    return subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", "5432"]).returncode == 0
+    return subprocess.run(["pg_isready", "-q", "-h", PG_HOST, "-p", str(PG_PORT)]).returncode == 0
 
 
-def restart_postgres() -> float:
+def restart_postgres(cluster_id) -> float:
+    version, name = cluster_id
     start = time.monotonic()
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", PG_VERSION, "main", "restart"],
-                   check=False, capture_output=True, timeout=120)
+    restart = subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, name,
+                              "restart"], capture_output=True, text=True, timeout=120)
     deadline = time.monotonic() + 120
     while not pg_ready():
         if time.monotonic() > deadline:
             # Last resort: start it (the machine's own start command), so nothing is left down.
-            subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", PG_VERSION, "main",
+            subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, name,
                             "start"], check=False, timeout=120)
             if not pg_ready():
                 raise RuntimeError("PostgreSQL did not come back after the restart")
         time.sleep(0.2)
+    if restart.returncode != 0:
+        raise RuntimeError(f"pg_ctlcluster {version} {name} restart failed "
+                           f"({restart.returncode}): {restart.stderr.strip()[:300]}")
     return time.monotonic() - start
 
 
-@pytest.mark.skipif(subprocess.run(["which", "pg_ctlcluster"], capture_output=True).returncode,
-                    reason="needs a local PostgreSQL cluster managed by pg_ctlcluster")
+PG_URL = make_url(POSTGRES_ADMIN_URL)
+PG_HOST, PG_PORT = PG_URL.host or "127.0.0.1", PG_URL.port or 5432
+PG_CLUSTER = local_cluster(PG_PORT) if PG_HOST in ("127.0.0.1", "localhost", "::1") else None
+
+
+@pytest.mark.skipif(PG_CLUSTER is None,
+                    reason=f"needs the PostgreSQL on {PG_HOST}:{PG_PORT} to be a local cluster "
+                           "that pg_ctlcluster manages")
 def test_postgres_restarts_mid_load_and_the_servers_reconnect(cluster, tracker_engine, figures):
     users = 30
-    log(f"load with a fault: {users} people; PostgreSQL restarts a third of the way")
+    log(f"load with a fault: {users} people; PostgreSQL {PG_CLUSTER[0]}/{PG_CLUSTER[1]} "
+        f"restarts a third of the way")
+    started_before = postmaster_start_time()
+    restarted = []
 
     async def restart_when_busy(stats):
         while stats.messages < users * 10 // 3:
             await asyncio.sleep(0.2)
         log(f"restarting PostgreSQL after {stats.messages} messages")
         figures["faults_injected"] += 1
-        took = await asyncio.get_running_loop().run_in_executor(None, restart_postgres)
+        took = await asyncio.get_running_loop().run_in_executor(None, restart_postgres,
+                                                                PG_CLUSTER)
+        restarted.append(stats.messages)
         log(f"PostgreSQL accepts connections again after {took:.1f} s")
 
     stats, _, check, _ = load_phase(cluster, tracker_engine, figures, users, "postgres_restart",
                                     during=restart_when_busy)
+    started_after = postmaster_start_time()
+    # The fault really happened: a new server process, while people were still talking.
+    assert started_after > started_before, (started_before, started_after)
+    assert restarted and restarted[0] < stats.messages, (restarted, stats.messages)
     assert_intact(stats, check)
