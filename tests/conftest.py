@@ -187,7 +187,9 @@ def start_rasa(endpoints_file: Path, log: Path, env: dict = None,
          "--credentials", str(credentials), "--enable-api", "--cors", WIDGET_ORIGIN],
         cwd=ROOT, env=server_env(**(env or {})), stdout=log.open("a"), stderr=subprocess.STDOUT)
     try:
-        wait_for(f"http://127.0.0.1:{port}/status", process, log)
+        token = (env or {}).get("RASA_API_TOKEN")
+        wait_for(f"http://127.0.0.1:{port}/status" + (f"?token={token}" if token else ""),
+                 process, log)
     except Exception:
         stop(process)
         raise
