@@ -8,7 +8,7 @@ import uuid
 import aiohttp
 import pytest
 
-from conftest import EMERGENCY_NUMBER, log
+from conftest import EMERGENCY_NUMBER, log, rest_headers
 from rel_client import MILDEST, disposition_of
 from test_1_load import assert_intact, load_phase
 
@@ -24,6 +24,7 @@ def send(cluster, sender, text):
         async with aiohttp.ClientSession() as session:
             async with session.post(f"{cluster.url}/webhooks/rest/webhook",
                                     json={"sender": sender, "message": text},
+                                    headers=rest_headers(cluster),
                                     timeout=aiohttp.ClientTimeout(total=120)) as response:
                 assert response.status == 200, response.status
                 return await response.json()
