@@ -123,7 +123,6 @@ def test_a_second_widget_cannot_read_continue_or_erase_someone_elses_conversatio
             sent = ["my back hurts and I have a fever since leg day"]
             assert first
             conversation = f"socketio:{owner.session}"
-            assert user_texts(rasa_server, conversation) == sent
 
             # 1. Messages naming the owner's session from a socket that was never given it.
             await attacker.emit("/deny", session_id=handle)
@@ -131,7 +130,7 @@ def test_a_second_widget_cannot_read_continue_or_erase_someone_elses_conversatio
             assert await attacker.nothing_arrives()
             # 2. Asking for the owner's session without its proof, or with a forged one.
             for guess in (owner.session, f"{owner.session}.{'A' * 43}",
-                          f"{owner.session}.{handle.split('.')[1][::-1]}", conversation):
+                          f"{owner.session}.{handle.rsplit('.', 1)[-1][::-1]}", conversation):
                 assert await attacker.request_session(guess) != handle
             own_handle = attacker.handle
             await attacker.emit("/deny", session_id=handle)  # bound elsewhere: dropped
