@@ -127,3 +127,19 @@ def test_the_launcher_takes_the_api_secret_from_the_environment_only(tmp_path):
     for given in (["--auth-token", "t"], ["--jwt-secret=s"]):
         with pytest.raises(settings.ConfigurationError, match="environment"):
             rasa_arguments(given, {})
+
+
+@pytest.mark.parametrize("interface,expected", [(None, "open"), ("127.0.0.1", "open"),
+                                                ("0.0.0.0", "token"), ("10.1.2.3", "token")])
+def test_make_run_leaves_rest_open_only_on_a_loopback_server(interface, expected):
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k not in ("REST_AUTH", "RASA_INTERFACE")}
+    if interface:
+        env["RASA_INTERFACE"] = interface
+    out = subprocess.run(["bash", "-c", "source scripts/env.sh && echo $REST_AUTH"], cwd=root,
+                         env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == expected
