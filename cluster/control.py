@@ -14,8 +14,12 @@ Settings (environment; defaults in brackets):
   TRACKER_DB_URL [postgresql://postgres@127.0.0.1:5432/triage_cluster]  created if missing
   LOCK_STORE_URL [redis://127.0.0.1:6379/3], LOCK_STORE_PREFIX [triagecluster]
   TICKET_LOCK_LIFETIME [30]       seconds a dead server's ticket blocks its conversation
-  RASA_API_TOKEN, PSEUDONYM_SECRET  secrets; when unset, random ones are made once into
-                                  $CLUSTER_DIR/secrets.env (mode 600) for this local set-up
+  RASA_API_TOKEN, PSEUDONYM_SECRET, REST_TOKEN, REST_JWT_SECRET, WIDGET_SESSION_SECRET
+                                  secrets (each also as NAME_FILE); when unset, random ones
+                                  are made once into $CLUSTER_DIR/secrets.env (mode 600) for
+                                  this local set-up. The servers read them from their
+                                  environment, never from their command line (ps shows it).
+  REST_AUTH [token]               the REST webhook needs REST_TOKEN or a JWT (README)
   CORS_ORIGINS [http://localhost:$CLUSTER_PORT,http://127.0.0.1:$CLUSTER_PORT]  origins
                                   allowed in browsers (comma-separated)
   Everything else (EMERGENCY_NUMBER, channel settings...) as scripts/env.sh gives it.
@@ -43,6 +47,10 @@ def _with_project_defaults(env: dict) -> dict:
     return dict(item.split("=", 1) for item in out.decode().split("\0") if "=" in item)
 
 
+SECRETS = ("RASA_API_TOKEN", "PSEUDONYM_SECRET", "REST_TOKEN", "REST_JWT_SECRET",
+           "WIDGET_SESSION_SECRET")
+
+
 def origins(value: str) -> list:
     return value.replace(",", " ").split()
 
@@ -66,6 +74,7 @@ class Cluster:
         env.setdefault("LOCK_STORE_URL", "redis://127.0.0.1:6379/3")
         env.setdefault("LOCK_STORE_PREFIX", "triagecluster")
         env.setdefault("TICKET_LOCK_LIFETIME", "30")
+        env.setdefault("REST_AUTH", "token")
         env.setdefault("CORS_ORIGINS",
                        f"http://localhost:{self.port},http://127.0.0.1:{self.port}")
         env = _with_project_defaults(env)
@@ -106,9 +115,17 @@ class Cluster:
         return pid if _alive(pid) else None
 
     # --- secrets -------------------------------------------------------------------------
+    def secret(self, name: str) -> str:
+        """NAME from the environment, or the contents of NAME_FILE (as the servers read it)."""
+        if self.env.get(name):
+            return self.env[name]
+        path = self.env.get(f"{name}_FILE")
+        return Path(path).read_text().strip() if path else ""
+
     def _secrets(self) -> None:
         """Secrets come from the environment; a local run without them gets random ones."""
-        missing = [k for k in ("RASA_API_TOKEN", "PSEUDONYM_SECRET") if not self.env.get(k)]
+        missing = [k for k in SECRETS
+                   if not self.env.get(k) and not self.env.get(f"{k}_FILE")]
         if not missing:
             return
         path = self.dir / "secrets.env"
@@ -154,16 +171,12 @@ class Cluster:
         if kind == "actions":
             return [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
                     "--port", str(self.action_ports[index])]
-        command = [str(VENV_BIN / "rasa"), "run", "--model", self.model,
-                   "--interface", "127.0.0.1", "--port", str(self.rasa_ports[index]),
-                   "--endpoints", str(ROOT / "cluster" / "endpoints.yml"),
-                   "--credentials", str(ROOT / "credentials.yml"),
-                   "--enable-api", "--auth-token", self.env["RASA_API_TOKEN"],
-                   "--cors", *origins(self.env["CORS_ORIGINS"])]
-        if self.env.get("RASA_JWT_SECRET"):
-            command += ["--jwt-secret", self.env["RASA_JWT_SECRET"],
-                        "--jwt-method", self.env.get("RASA_JWT_METHOD", "HS256")]
-        return command
+        # bot.channels.serve reads the API token (and JWT secret) from the environment.
+        return [str(VENV_BIN / "python"), "-m", "bot.channels.serve", "--model", self.model,
+                "--interface", "127.0.0.1", "--port", str(self.rasa_ports[index]),
+                "--endpoints", str(ROOT / "cluster" / "endpoints.yml"),
+                "--credentials", str(ROOT / "credentials.yml"),
+                "--enable-api", "--cors", *origins(self.env["CORS_ORIGINS"])]
 
     def start_service(self, name: str) -> int:
         if self.pid(name):
@@ -180,7 +193,7 @@ class Cluster:
         if kind == "actions":
             return f"http://127.0.0.1:{self.action_ports[int(number) - 1]}/health"
         return f"http://127.0.0.1:{self.rasa_ports[int(number) - 1]}/status?token=" \
-               + self.env["RASA_API_TOKEN"]
+               + self.secret("RASA_API_TOKEN")
 
     def wait_healthy(self, names, timeout: float = 300) -> None:
         deadline = time.monotonic() + timeout

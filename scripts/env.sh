@@ -20,6 +20,14 @@ TRACKER_DB_NAME="${TRACKER_DB_URL##*/}"
 : "${TELEGRAM_TOKEN:=}" "${TELEGRAM_BOT_NAME:=}" "${TELEGRAM_WEBHOOK_URL:=}"
 : "${TELEGRAM_API_URL:=https://api.telegram.org}" "${TELEGRAM_WEBHOOK_SECRET:=}"
 export REGION EMERGENCY_NUMBER RASA_PORT ACTION_PORT ACTION_ENDPOINT_URL WIDGET_PORT CORS_ORIGINS
+# The REST webhook (bot/channels/auth.py): open on a server that listens on a loopback address
+# only (make run on this machine, as the README's curl example uses it); anywhere else it
+# needs REST_TOKEN or a JWT signed with REST_JWT_SECRET.
+case "${RASA_INTERFACE:-127.0.0.1}" in
+  127.*|localhost|::1) : "${REST_AUTH:=open}" ;;
+  *) : "${REST_AUTH:=token}" ;;
+esac
+export REST_AUTH
 export TELEGRAM_TOKEN TELEGRAM_BOT_NAME TELEGRAM_WEBHOOK_URL TELEGRAM_API_URL TELEGRAM_WEBHOOK_SECRET
 export TRACKER_DB_URL TRACKER_DB_DIALECT TRACKER_DB_NAME
 # TensorFlow's thread pools, one thread each: this bot's models are small, and on 2 cores the

@@ -25,9 +25,9 @@ trap stop INT TERM EXIT
 echo "==> starting a private action server (port ${ACTION_PORT}) and Rasa server (port ${RASA_PORT})"
 .venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" >"$workdir/actions.log" 2>&1 &
 pids+=($!)
-.venv/bin/rasa run --model models/triage.tar.gz --interface 127.0.0.1 --port "$RASA_PORT" \
-  --endpoints endpoints.yml --credentials credentials.yml --enable-api --auth-token "$token" \
-  >"$workdir/rasa.log" 2>&1 &
+RASA_API_TOKEN="$token" .venv/bin/python -m bot.channels.serve --model models/triage.tar.gz \
+  --interface 127.0.0.1 --port "$RASA_PORT" --endpoints endpoints.yml \
+  --credentials credentials.yml >"$workdir/rasa.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 240); do
   for pid in "${pids[@]}"; do

@@ -27,16 +27,11 @@ echo "==> starting the action server on 127.0.0.1:${ACTION_PORT}"
 pids+=($!)
 echo "==> starting the Rasa server on port ${RASA_PORT} (model $MODEL)"
 IFS=, read -r -a origins <<< "$CORS_ORIGINS"
-# Rasa's HTTP API (trackers, model, events) only with authentication: a token
-# (RASA_API_TOKEN) or a JWT secret. The chat channels (/webhooks/...) stay open.
-api=()
-if [ -n "${RASA_API_TOKEN:-}" ]; then
-  api=(--enable-api --auth-token "$RASA_API_TOKEN")
-elif [ -n "${RASA_JWT_SECRET:-}" ]; then
-  api=(--enable-api --jwt-secret "$RASA_JWT_SECRET" --jwt-method "${RASA_JWT_METHOD:-HS256}")
-fi
-$RASA run --model "$MODEL" --interface "${RASA_INTERFACE:-127.0.0.1}" --port "$RASA_PORT" \
-  --endpoints endpoints.yml --credentials credentials.yml --cors "${origins[@]}" "${api[@]}" &
+# Rasa's HTTP API (trackers, model, events) only with authentication: bot.channels.serve turns it
+# on when RASA_API_TOKEN or RASA_JWT_SECRET (or their _FILE variants) is set, and hands the
+# secret to Rasa inside the process, so that it never shows in the process list.
+.venv/bin/python -m bot.channels.serve --model "$MODEL" --interface "${RASA_INTERFACE:-127.0.0.1}" \
+  --port "$RASA_PORT" --endpoints endpoints.yml --credentials credentials.yml --cors "${origins[@]}" &
 pids+=($!)
 echo "==> starting the chat widget's page on port ${WIDGET_PORT}"
 .venv/bin/python -m bot.web --port "$WIDGET_PORT" &

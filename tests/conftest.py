@@ -73,6 +73,7 @@ def server_env(**extra) -> dict:
         env.setdefault(name, "")
     env.setdefault("TELEGRAM_API_URL", "https://api.telegram.org")
     env.setdefault("CORS_ORIGINS", WIDGET_ORIGIN)
+    env.setdefault("REST_AUTH", "open")  # servers on 127.0.0.1, as make run's
     env.update(extra)
     return env
 
@@ -179,13 +180,16 @@ def start_rasa(endpoints_file: Path, log: Path, env: dict = None,
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does)")
     port = free_port()
+    # As serve.sh starts it: bot.channels.serve reads any API secret from the environment.
     process = subprocess.Popen(
-        [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--port", str(port),
-         "--endpoints", str(endpoints_file), "--credentials", str(credentials),
-         "--enable-api", "--cors", WIDGET_ORIGIN],
+        [str(VENV_BIN / "python"), "-m", "bot.channels.serve", "--model", str(MODEL),
+         "--port", str(port), "--endpoints", str(endpoints_file),
+         "--credentials", str(credentials), "--enable-api", "--cors", WIDGET_ORIGIN],
         cwd=ROOT, env=server_env(**(env or {})), stdout=log.open("a"), stderr=subprocess.STDOUT)
     try:
-        wait_for(f"http://127.0.0.1:{port}/status", process, log)
+        token = (env or {}).get("RASA_API_TOKEN")
+        wait_for(f"http://127.0.0.1:{port}/status" + (f"?token={token}" if token else ""),
+                 process, log)
     except Exception:
         stop(process)
         raise
@@ -216,6 +220,7 @@ class Chat:
     def __init__(self, base_url: str, sender: str):
         self.base_url = base_url
         self.sender = sender
+        self.conversation_id = f"rest:{sender}"  # the REST channel's namespace
 
     def send(self, text) -> list:
         body = json.dumps({"sender": self.sender, "message": text}).encode()
@@ -226,7 +231,8 @@ class Chat:
 
     def tracker(self) -> dict:
         with urllib.request.urlopen(
-                f"{self.base_url}/conversations/{self.sender}/tracker", timeout=30) as response:
+                f"{self.base_url}/conversations/{self.conversation_id}/tracker",
+                timeout=30) as response:
             return json.loads(response.read())
 
     def slot(self, name):

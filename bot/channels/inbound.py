@@ -8,6 +8,7 @@ the limit (Telegram's own is 4,096 characters).
 """
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Optional
 
@@ -17,8 +18,12 @@ MAX_MESSAGE_CHARS = 4000
 _HEAD_CHARS = 3000
 _TAIL_CHARS = MAX_MESSAGE_CHARS - _HEAD_CHARS - 3
 MAX_SENDER_CHARS = 128
-# Session ids the web widget makes are 32 hex digits; other clients use similar tokens.
-_SESSION_ID = re.compile(r"[A-Za-z0-9_.:@-]{8,128}")
+# Channel metadata is stored with every event of the conversation and sent to the action
+# server with every call: only these keys, each a short plain value, are kept. Nothing in
+# the bot reads metadata today; a key is added here when something does.
+METADATA_KEYS = frozenset({"language"})
+MAX_METADATA_VALUE_CHARS = 64
+MAX_METADATA_BODY_CHARS = 2_000  # a larger object is refused (REST) or dropped (widget)
 # C0/C1 control characters other than tab and newline, and lone surrogates (which cannot
 # be stored as UTF-8 and come from broken clients).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -44,10 +49,22 @@ def bounded(text: str) -> str:
     return text
 
 
-def sender_id(value: Any) -> Optional[str]:
-    """A REST sender id: a short string (None lets Rasa use its default sender)."""
+def conversation_id(channel: str, local_id: str) -> str:
+    """The tracker key of a conversation: the channel's name, a colon, the channel's own id.
+
+    Each channel has its own id space: a Telegram chat id, a widget session or a REST sender
+    that happen to be the same string are three conversations, and no client of one channel
+    can name a conversation of another.
+    """
+    return f"{channel}:{local_id}"
+
+
+def sender_id(value: Any) -> str:
+    """A REST sender id: a short string, required (without one, Rasa would put every such
+    message in one shared conversation named "default")."""
     if value is None:
-        return None
+        raise BadInput("'sender' is required: an id of the conversation, "
+                       'such as {"sender": "id", "message": "text"}')
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise BadInput("'sender' must be a string")
     value = str(value)
@@ -56,17 +73,37 @@ def sender_id(value: Any) -> Optional[str]:
     return value
 
 
-def session_id(value: Any) -> Optional[str]:
-    """A widget session id, or None when it cannot be one (the client gets a new one)."""
-    if isinstance(value, str) and _SESSION_ID.fullmatch(value):
-        return value
-    return None
-
-
 def metadata(value: Any) -> dict:
-    """Channel metadata: a JSON object, or BadInput."""
+    """Channel metadata: the allowed keys of a small JSON object, or BadInput.
+
+    Keys not in METADATA_KEYS are dropped, and so are values that are not a short string,
+    a number or a boolean; an object larger than MAX_METADATA_BODY_CHARS is refused.
+    """
     if value is None:
         return {}
     if not isinstance(value, dict):
         raise BadInput("'metadata' must be a JSON object")
-    return value
+    try:
+        size = len(json.dumps(value, ensure_ascii=False))
+    except (TypeError, ValueError, RecursionError):
+        raise BadInput("'metadata' must be a JSON object")
+    if size > MAX_METADATA_BODY_CHARS:
+        raise BadInput(f"'metadata' must be at most {MAX_METADATA_BODY_CHARS} characters "
+                       f"of JSON")
+    kept = {}
+    for key in METADATA_KEYS & set(value):
+        item = value[key]
+        if isinstance(item, str):
+            if len(item) <= MAX_METADATA_VALUE_CHARS and not _CONTROL.search(item):
+                kept[key] = item
+        elif isinstance(item, (bool, int, float)) and item == item:  # not NaN
+            kept[key] = item
+    return kept
+
+
+def metadata_or_nothing(value: Any) -> dict:
+    """Channel metadata for channels that cannot answer with an error: bad means none."""
+    try:
+        return metadata(value)
+    except BadInput:
+        return {}

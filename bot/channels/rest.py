@@ -1,8 +1,15 @@
-"""Rasa's REST channel with the body checked first.
+"""Rasa's REST channel with the client and the body checked first.
 
 Stock Rasa answers a body that is not a JSON object with a 500 and takes a number or an
-object as the message; it also logs the message text when handling fails. Here a bad
-body gets a 400 with a reason, and logs never hold what people wrote.
+object as the message; it also logs the message text when handling fails, puts a body
+without `sender` in one conversation shared by all such clients ("default"), and lets
+anyone continue any conversation whose id they know or guess. Here:
+- a bad body, or one without `sender`, gets a 400 with a reason; logs never hold what
+  people wrote;
+- the client must authenticate unless REST_AUTH=open (bot.channels.auth: a token for a
+  trusted server, or a JWT that names the one conversation its bearer may use);
+- the conversation is `rest:<sender>`, apart from every other channel's ids;
+- channel metadata keeps only the allowed keys (bot.channels.inbound.metadata).
 """
 import json
 import logging
@@ -15,7 +22,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import inbound
+from bot.channels import auth, inbound
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +49,9 @@ class TriageRestInput(RestInput):
     def name(cls) -> str:
         return "rest"
 
+    def __init__(self) -> None:
+        self.access = auth.RestAccess.from_environ()
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("triage_rest_webhook", __name__)
 
@@ -52,21 +62,27 @@ class TriageRestInput(RestInput):
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             try:
+                subject = self.access.subject(request.headers)
                 body = read_body(request)
-                sender = inbound.sender_id(body.get("sender"))
+                sender = self.access.sender(subject, body)
                 text = inbound.message_text(body.get("message"))
                 metadata = inbound.metadata(body.get("metadata"))
+            except auth.Denied as denied:
+                return response.json({"error": denied.reason}, status=denied.status)
             except inbound.BadInput as error:
                 return response.json({"error": str(error)}, status=400)
             collector = CollectingOutputChannel()
+            conversation = inbound.conversation_id(self.name(), sender)
             try:
-                await on_new_message(UserMessage(text, collector, sender,
+                await on_new_message(UserMessage(text, collector, conversation,
                                                  input_channel=self.name(),
                                                  metadata=metadata))
             except CancelledError:
                 logger.error("A REST message timed out before the bot answered.")
             except Exception:  # the conversation goes on; the log says where, not what
                 logger.exception("Handling a REST message failed.")
-            return response.json(collector.messages)
+            # The client knows its conversation by its own sender id.
+            return response.json([{**message, "recipient_id": sender}
+                                  for message in collector.messages])
 
         return webhook

@@ -11,11 +11,24 @@ Changes from stock Rasa 3.6, each for a reason:
 - A message that is not an object, a session id that cannot be one, or text that is not
   text never raises inside the server: the person gets the bot's own reply to an empty
   message, or a new session.
+- A conversation belongs to the browser that started it. Stock Rasa takes whatever
+  `session_id` a client sends, with each message and in `session_request`: knowing or
+  guessing an id was enough to continue that conversation, or to join its room and
+  receive its replies. Here the server mints every session (WidgetSessions: a long random
+  id plus a proof, an HMAC of the id with WIDGET_SESSION_SECRET); the widget keeps the
+  two as one opaque handle in the browser and shows it to resume. A socket is bound to
+  the session it was confirmed, and its messages reach that conversation only. The
+  conversation's tracker key is `socketio:<id>`; the proof is stored nowhere.
+- Channel metadata keeps only the allowed keys (bot.channels.inbound.metadata).
 """
+import base64
+import hashlib
+import hmac
 import logging
 import os
-import uuid
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Union
+import re
+import secrets
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple, Union
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
@@ -24,9 +37,44 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot import settings
 from bot.channels import inbound
 
 logger = logging.getLogger(__name__)
+
+SESSION_KEY_FILE = "var/widget-session.key"
+
+
+class WidgetSessions:
+    """Widget sessions: minted here, resumable only with their proof.
+
+    A handle is `<id>.<proof>`: the id, 24 random bytes (32 URL-safe characters), names
+    the conversation; the proof, HMAC-SHA256 of the id under the server's key, shows that
+    this server minted it for whoever holds the handle. Every server of a cluster given the
+    same key accepts the others' handles; nothing is stored.
+    """
+
+    _HANDLE = re.compile(r"([A-Za-z0-9_-]{32})\.([A-Za-z0-9_-]{43})")
+
+    def __init__(self, key: bytes):
+        self.key = key
+
+    def _proof(self, session_id: str) -> str:
+        digest = hmac.new(self.key, b"widget-session:" + session_id.encode(),
+                          hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    def mint(self) -> Tuple[str, str]:
+        """A new session: (id, handle)."""
+        session_id = secrets.token_urlsafe(24)
+        return session_id, f"{session_id}.{self._proof(session_id)}"
+
+    def resume(self, handle: Any) -> Optional[str]:
+        """The id of the session this handle proves, or None."""
+        match = self._HANDLE.fullmatch(handle) if isinstance(handle, str) else None
+        if match and hmac.compare_digest(match.group(2), self._proof(match.group(1))):
+            return match.group(1)
+        return None
 
 
 def allowed_origins(environ=os.environ) -> Union[str, List[str]]:
@@ -68,47 +116,66 @@ class TriageSocketIOInput(SocketIOInput):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        sessions = WidgetSessions(settings.secret_or_local_key("WIDGET_SESSION_SECRET",
+                                                               SESSION_KEY_FILE))
+
         @sio.on("connect", namespace=self.namespace)
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
             origin = environ.get("HTTP_ORIGIN")
             if origin and origins != "*" and origin.rstrip("/") not in origins:
                 logger.info("A widget connection from a site not in CORS_ORIGINS was refused.")
                 return False
-            if not self.jwt_key:
-                return True
-            from rasa.core.channels.channel import decode_bearer_token
+            if self.jwt_key:
+                from rasa.core.channels.channel import decode_bearer_token
 
-            token = auth.get("token") if isinstance(auth, dict) else None
-            return bool(token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm))
+                token = auth.get("token") if isinstance(auth, dict) else None
+                if not (token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm)):
+                    return False
+            if not self.session_persistence:  # the socket is the conversation
+                conversation = inbound.conversation_id(self.name(), sid)
+                sio.enter_room(sid, conversation, namespace=self.namespace)
+                await sio.save_session(sid, {"conversation": conversation, "handle": None},
+                                       namespace=self.namespace)
+            return True
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Any = None) -> None:
-            requested = data.get("session_id") if isinstance(data, dict) else None
-            session = inbound.session_id(requested) or uuid.uuid4().hex
-            if self.session_persistence:
-                # python-socketio 5.9's enter_room is synchronous (see requirements.in).
-                sio.enter_room(sid, session)
-            await sio.emit("session_confirm", session, room=sid)
+            if not self.session_persistence:
+                await sio.emit("session_confirm", sid, room=sid)
+                return
+            handle = data.get("session_id") if isinstance(data, dict) else None
+            session = sessions.resume(handle)
+            if session is None:  # new, forged, or from another key: a fresh conversation
+                session, handle = sessions.mint()
+            conversation = inbound.conversation_id(self.name(), session)
+            bound = await sio.get_session(sid, namespace=self.namespace)
+            if bound.get("conversation") and bound["conversation"] != conversation:
+                sio.leave_room(sid, bound["conversation"], namespace=self.namespace)
+            # python-socketio 5.9's enter_room is synchronous (see requirements.in).
+            sio.enter_room(sid, conversation, namespace=self.namespace)
+            await sio.save_session(sid, {"conversation": conversation, "handle": handle},
+                                   namespace=self.namespace)
+            await sio.emit("session_confirm", handle, room=sid)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: Text, data: Any = None) -> None:
             data = data if isinstance(data, dict) else {}
-            if self.session_persistence:
-                sender = inbound.session_id(data.get("session_id"))
-                if sender is None:
-                    logger.debug("A widget message without a valid session id was ignored.")
-                    return
-            else:
-                sender = sid
+            bound = await sio.get_session(sid, namespace=self.namespace)
+            conversation = bound.get("conversation")
+            # The socket speaks only in the conversation it was confirmed; a message naming
+            # another session (or none) is dropped.
+            if conversation is None or (self.session_persistence
+                                        and data.get("session_id") != bound.get("handle")):
+                logger.debug("A widget message outside its socket's session was ignored.")
+                return
             try:
                 text = inbound.message_text(data.get("message"))
             except inbound.BadInput:
                 text = ""  # the bot answers as it does to an empty message
-            metadata = data.get(self.metadata_key)
-            metadata = metadata if isinstance(metadata, dict) else {}
+            metadata = inbound.metadata_or_nothing(data.get(self.metadata_key))
             output = TriageSocketIOOutput(sio, self.bot_message_evt)
             try:
-                await on_new_message(UserMessage(text, output, sender,
+                await on_new_message(UserMessage(text, output, conversation,
                                                  input_channel=self.name(),
                                                  metadata=metadata))
             except Exception:  # the socket stays open; the log says where, not what

@@ -2,12 +2,17 @@
 
 Configured from the environment through credentials.yml: TELEGRAM_TOKEN (from
 @BotFather), TELEGRAM_BOT_NAME (the bot's username), TELEGRAM_WEBHOOK_URL (the public
-https URL of /webhooks/telegram/webhook), and optionally TELEGRAM_API_URL (a self-hosted
-Bot API server; the tests use a local stand-in) and TELEGRAM_WEBHOOK_SECRET (Telegram then
-signs every update with it, and updates without it are refused).
+https URL of /webhooks/telegram/webhook), TELEGRAM_WEBHOOK_SECRET (Telegram sends it with
+every update, and updates without it are refused), and optionally TELEGRAM_API_URL (a
+self-hosted Bot API server; the tests use a local stand-in).
 
 Changes from stock Rasa 3.6, each for a reason:
 - With no token the channel answers 503 "not configured" instead of failing at start-up.
+- With a token but no webhook secret the channel does not start (503, and an error in the
+  log): anyone who found the webhook's URL could otherwise post updates in any chat's name.
+- The conversation of a chat is `telegram:<chat id>`, apart from the other channels' ids
+  (a chat id is a number, which any REST client could otherwise send as its sender).
+- POST /webhooks/telegram/set_webhook (registers the webhook again) needs Rasa's API token.
 - The webhook is registered when the server starts, and a failure is logged plainly
   instead of stopping the web widget and every other channel with it.
 - The bot's username is checked once, not with an API call for every message.
@@ -18,6 +23,7 @@ Changes from stock Rasa 3.6, each for a reason:
 import hmac
 import json
 import logging
+import re
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from aiogram import Bot
@@ -29,19 +35,31 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import inbound
+from bot.channels import auth, inbound
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.telegram.org"
 BUTTONS_PER_ROW = 3
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# What Telegram accepts as a webhook's secret_token.
+_SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_PREFIX = "telegram:"
+
+
+def chat_of(recipient_id: Text) -> Text:
+    """The Telegram chat id of a conversation id (`telegram:<chat id>`)."""
+    return recipient_id[len(_PREFIX):] if recipient_id.startswith(_PREFIX) else recipient_id
 
 
 class TriageTelegramOutput(TelegramOutput):
     def __init__(self, access_token: Text, api_url: Text = DEFAULT_API_URL) -> None:
         # Rasa's TelegramOutput is an aiogram Bot whose __init__ takes only the token.
         Bot.__init__(self, access_token, server=TelegramAPIServer.from_base(api_url))
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        # Rasa addresses replies to the conversation; Telegram wants the chat.
+        await super().send_response(chat_of(recipient_id), message)
 
     async def send_text_with_buttons(self, recipient_id: Text, text: Text,
                                      buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
@@ -74,10 +92,25 @@ class TriageTelegramInput(TelegramInput):
         self.secret_token = secret_token
         self._output: Optional[TriageTelegramOutput] = None
         self._verified = False
+        self.refusal = self._refusal()
+        if self.refusal and self.access_token:
+            logger.error(f"Telegram: the channel is off: {self.refusal}.")
+
+    def _refusal(self) -> Optional[str]:
+        """Why the channel cannot start, or None."""
+        if not self.access_token:
+            return "the Telegram channel is not configured (set TELEGRAM_TOKEN)"
+        if not self.secret_token:
+            return ("TELEGRAM_WEBHOOK_SECRET is not set: without it anyone could post "
+                    "updates to the webhook in any chat's name")
+        if not _SECRET_FORMAT.fullmatch(self.secret_token):
+            return ("TELEGRAM_WEBHOOK_SECRET must be 1 to 256 letters, digits, '_' or '-' "
+                    "(what Telegram accepts)")
+        return None
 
     @property
     def configured(self) -> bool:
-        return bool(self.access_token)
+        return self.refusal is None
 
     def get_output_channel(self) -> TriageTelegramOutput:
         # Made on first use, inside the server's event loop, where aiogram's HTTP session
@@ -92,9 +125,7 @@ class TriageTelegramInput(TelegramInput):
                          "deliver messages; set it to the public URL of "
                          "/webhooks/telegram/webhook.")
             return False
-        params = {"url": self.webhook_url}
-        if self.secret_token:
-            params["secret_token"] = self.secret_token
+        params = {"url": self.webhook_url, "secret_token": self.secret_token}
         try:
             await self.get_output_channel().request("setWebhook", params)
         except Exception as error:
@@ -115,7 +146,7 @@ class TriageTelegramInput(TelegramInput):
 
     def _authentic(self, request: Request) -> bool:
         if not self.secret_token:
-            return True
+            return False
         given = request.headers.get(SECRET_HEADER, "")
         return hmac.compare_digest(given.encode(), self.secret_token.encode())
 
@@ -126,8 +157,7 @@ class TriageTelegramInput(TelegramInput):
             @webhook.route("/", methods=["GET"])
             @webhook.route("/webhook", methods=["GET", "POST"])
             async def not_configured(_: Request) -> HTTPResponse:
-                return response.json({"error": "the Telegram channel is not configured "
-                                               "(set TELEGRAM_TOKEN)"}, status=503)
+                return response.json({"error": self.refusal}, status=503)
             return webhook
 
         @webhook.listener("after_server_start")
@@ -139,7 +169,10 @@ class TriageTelegramInput(TelegramInput):
             return response.json({"status": "ok"})
 
         @webhook.route("/set_webhook", methods=["POST"])
-        async def set_webhook(_: Request) -> HTTPResponse:
+        async def set_webhook(request: Request) -> HTTPResponse:
+            if not auth.is_staff(request.args.get("token"), request.headers):
+                return response.json({"error": "this needs Rasa's API token (?token=...)"},
+                                     status=401)
             ok = await self.register_webhook()
             return response.json({"webhook_registered": ok}, status=200 if ok else 502)
 
@@ -167,9 +200,10 @@ class TriageTelegramInput(TelegramInput):
                 except Exception:
                     logger.warning("Telegram: acknowledging a button press failed.")
             try:
-                await on_new_message(UserMessage(inbound.bounded(text), output, str(chat_id),
-                                                 input_channel=self.name(),
-                                                 metadata=self.get_metadata(request)))
+                conversation = inbound.conversation_id(self.name(), str(chat_id))
+                await on_new_message(UserMessage(
+                    inbound.bounded(text), output, conversation, input_channel=self.name(),
+                    metadata=inbound.metadata_or_nothing(self.get_metadata(request))))
             except Exception:  # Telegram would resend the update forever on an error
                 logger.exception("Handling a Telegram update failed.")
             return response.json({"status": "ok"})

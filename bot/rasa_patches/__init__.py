@@ -27,7 +27,17 @@ credentials.yml or config.yml; they live with their concern):
   in one Redis transaction (RedisLockStore's race). Tests: tests/integration/test_lock_store.py,
   tests/reliability/test_0_lock_store.py.
 - bot.channels.*: REST, socket.io (custom payloads that Rasa passed as keyword arguments)
-  and Telegram input channels.
+  and Telegram input channels. Each names its conversations `<channel>:<own id>`, and each
+  decides who may use one: REST requires a sender and (REST_AUTH=token) a token or JWT;
+  socket.io mints its sessions and binds them to their socket (it relies on python-socketio
+  5.9's save_session/get_session and a synchronous enter_room, and on Rasa emitting replies
+  to the room named by the conversation id); Telegram refuses to start without its webhook
+  secret and maps the conversation back to the chat in send_response (it relies on every
+  reply going through OutputChannel.send_response). Tests: tests/integration/test_identity.py,
+  test_socketio_input.py, test_telegram.py, test_security.py, test_widget_erasure.py.
+- bot.channels.serve: starts `rasa run` through rasa.__main__.main with the API's secret
+  added to sys.argv inside the process (it relies on Rasa parsing sys.argv there). Every
+  integration test's server is started through it; test_security.py reads its command line.
 - bot.language.components.*: the NLU components in config.yml.
 
 Rasa's built-in actions replaced by custom actions of the same name (domain.yml `actions`):

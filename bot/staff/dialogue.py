@@ -241,9 +241,11 @@ def _yes_no(node, path: str, what: str) -> bool:
 class RestBot:
     """The bot's REST channel (rasa's `rest` input channel in credentials.yml)."""
 
-    def __init__(self, url: str, timeout: float = 60):
+    def __init__(self, url: str, timeout: float = 60, token: str = None):
         self.url = url.rstrip("/")
         self.timeout = timeout
+        # A server whose REST webhook needs authentication (REST_AUTH=token): REST_TOKEN.
+        self.token = settings.secret("REST_TOKEN") if token is None else token
 
     def check_reachable(self) -> None:
         try:
@@ -254,8 +256,11 @@ class RestBot:
 
     def send(self, sender: str, message: str) -> list:
         body = json.dumps({"sender": sender, "message": message}).encode()
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
         request = urllib.request.Request(self.url + "/webhooks/rest/webhook", data=body,
-                                         headers={"Content-Type": "application/json"})
+                                         headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return json.loads(response.read() or b"[]")

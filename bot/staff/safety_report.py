@@ -133,7 +133,8 @@ class Bot:
         return self._call("/webhooks/rest/webhook", {"sender": sender, "message": text}) or []
 
     def requested(self, sender: str) -> Optional[str]:
-        tracker = self._call(f"/conversations/{sender}/tracker")
+        # The REST channel keeps a sender's conversation as rest:<sender> (bot.channels.rest).
+        tracker = self._call(f"/conversations/rest:{sender}/tracker")
         return (tracker.get("slots") or {}).get("requested_slot")
 
     def parse(self, text: str) -> dict:

@@ -27,7 +27,7 @@ def stored_events(db_url, sender):
 def test_a_disposition_writes_one_pseudonymous_record(chat, tracker_db):
     chat.send("I can't feel the toilet paper when I wipe")
     chat.send("what are the warning signs?")  # a later turn writes nothing more
-    (record,) = records_of(tracker_db, chat.sender)
+    (record,) = records_of(tracker_db, chat.conversation_id)
     assert record["disposition"] == "emergency"
     assert record["rule"] == "flag:saddle_numbness"
     assert record["red_flags"] == ["saddle_numbness"]
@@ -40,14 +40,14 @@ def test_a_disposition_writes_one_pseudonymous_record(chat, tracker_db):
 def test_asking_to_delete_my_data_erases_the_conversation_and_records(chat, tracker_db):
     chat.send("my back hurts and I have a fever")
     chat.send("/deny")  # none of the emergency signs: the urgent advice follows
-    assert records_of(tracker_db, chat.sender)
-    assert stored_events(tracker_db, chat.sender) > 0
+    assert records_of(tracker_db, chat.conversation_id)
+    assert stored_events(tracker_db, chat.conversation_id) > 0
     reply = " ".join(m.get("text", "") for m in chat.send("please delete my data"))
     assert "delete" in reply.lower()
     reply = " ".join(m.get("text", "") for m in chat.send("/affirm"))
     assert "deleted" in reply.lower()
-    assert records_of(tracker_db, chat.sender) == []
-    assert stored_events(tracker_db, chat.sender) == 0
+    assert records_of(tracker_db, chat.conversation_id) == []
+    assert stored_events(tracker_db, chat.conversation_id) == 0
     # The next message starts from scratch: nothing of the earlier triage is remembered.
     chat.send("hi")
     assert chat.slot("disposition") is None
@@ -59,7 +59,7 @@ def test_saying_no_keeps_everything(chat, tracker_db):
     chat.send("/deny")  # none of the emergency signs: the urgent advice follows
     chat.send("delete my data")
     chat.send("/deny")
-    assert len(records_of(tracker_db, chat.sender)) == 1
+    assert len(records_of(tracker_db, chat.conversation_id)) == 1
     assert chat.slot("disposition") == "urgent"
 
 

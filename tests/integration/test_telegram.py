@@ -20,6 +20,7 @@ from tests.conftest import EMERGENCY_NUMBER, free_port, start_rasa, stop
 TOKEN = "123456:TEST-token-for-the-stand-in"
 BOT_NAME = "legpress_triage_test_bot"
 SECRET = "webhook-secret-for-tests"
+API_TOKEN = "telegram-test-api-token"
 PUBLIC_WEBHOOK = "https://bot.example.org/webhooks/telegram/webhook"
 CHAT_ID = 4242
 
@@ -88,7 +89,7 @@ def telegram_server(endpoints_file, logs_dir, bot_api):
     process, url = start_rasa(endpoints_file, logs_dir / "rasa-telegram.log", env={
         "TELEGRAM_TOKEN": TOKEN, "TELEGRAM_BOT_NAME": BOT_NAME,
         "TELEGRAM_WEBHOOK_URL": PUBLIC_WEBHOOK, "TELEGRAM_API_URL": bot_api.url,
-        "TELEGRAM_WEBHOOK_SECRET": SECRET})
+        "TELEGRAM_WEBHOOK_SECRET": SECRET, "RASA_API_TOKEN": API_TOKEN})
     try:
         yield url
     finally:
@@ -192,6 +193,50 @@ def test_huge_and_markup_messages_get_a_sensible_reply(telegram_server, bot_api)
     bot_api.clear()
     post(telegram_server, text_update("hello", chat_id=99))
     assert bot_api.sent("sendmessage")
+
+
+def test_registering_the_webhook_again_needs_the_api_token(telegram_server, bot_api):
+    bot_api.clear()
+    for query in ("", "?token=wrong"):
+        request = urllib.request.Request(
+            f"{telegram_server}/webhooks/telegram/set_webhook{query}", data=b"", method="POST")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 401
+    assert bot_api.sent("setwebhook") == []
+    request = urllib.request.Request(
+        f"{telegram_server}/webhooks/telegram/set_webhook?token={API_TOKEN}", data=b"",
+        method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert json.loads(response.read()) == {"webhook_registered": True}
+    assert bot_api.sent("setwebhook")[0]["secret_token"] == SECRET
+
+
+def test_a_chat_is_its_own_conversation_that_no_rest_sender_reaches(telegram_server, bot_api):
+    chat_id = 5151
+
+    def telegram_user_texts():
+        url = (f"{telegram_server}/conversations/telegram:{chat_id}/tracker"
+               f"?token={API_TOKEN}")
+        with urllib.request.urlopen(url, timeout=30) as response:
+            events = json.loads(response.read())["events"]
+        return [e["text"] for e in events if e["event"] == "user"]
+
+    post(telegram_server, text_update("my back hurts and I have a fever", chat_id=chat_id))
+    assert telegram_user_texts() == ["my back hurts and I have a fever"]
+    bot_api.clear()
+    # A REST client that knows (or guesses) the chat id, bare or with the channel's prefix.
+    for sender in (str(chat_id), f"telegram:{chat_id}"):
+        for text in ("/deny", "delete my data", "/affirm"):
+            body = json.dumps({"sender": sender, "message": text}).encode()
+            request = urllib.request.Request(f"{telegram_server}/webhooks/rest/webhook",
+                                             data=body,
+                                             headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=60) as response:
+                replies = json.loads(response.read())
+            assert "fever" not in json.dumps(replies).lower()
+    assert telegram_user_texts() == ["my back hurts and I have a fever"]
+    assert bot_api.sent("sendmessage") == []  # nothing went to the chat either
 
 
 def test_without_a_token_the_channel_is_off(rasa_server):

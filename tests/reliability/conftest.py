@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EMERGENCY_NUMBER, POSTGRES_ADMIN_URL, ROOT, PostgresDatabases, free_port
+from tests.integration.test_telegram import BOT_NAME as TELEGRAM_BOT_NAME
+from tests.integration.test_telegram import TOKEN as TELEGRAM_TOKEN
+from tests.integration.test_telegram import BotApiStandIn
 
 sys.path.insert(0, str(ROOT / "cluster"))
 from control import Cluster  # noqa: E402
@@ -22,7 +25,7 @@ from control import Cluster  # noqa: E402
 SUMMARY = ROOT / "var" / "reliability" / "summary.json"
 FIGURES = {"users": 0, "messages": 0, "errors": 0, "events_lost": 0, "events_duplicated": 0,
            "faults_injected": 0, "faults_survived": 0, "fuzz_cases": 0, "p95_ms": None,
-           "throughput_msg_s": None, "retried": 0, "details": {}}
+           "throughput_msg_s": None, "retried": 0, "isolation_breaches": 0, "details": {}}
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +40,21 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 @pytest.fixture(scope="session")
-def cluster():
+def telegram_api():
+    """A stand-in of Telegram's Bot API for the cluster's Telegram channel (on 127.0.0.1)."""
+    stand_in = BotApiStandIn()
+    stand_in.start()
+    yield stand_in
+    stand_in.stop()
+
+
+def rest_headers(cluster) -> dict:
+    """The credential of a trusted server-to-server REST client (REST_TOKEN)."""
+    return {"Authorization": f"Bearer {cluster.env['REST_TOKEN']}"}
+
+
+@pytest.fixture(scope="session")
+def cluster(telegram_api):
     databases = PostgresDatabases(POSTGRES_ADMIN_URL)
     tracker_url = databases.create()
     prefix = "rel" + uuid.uuid4().hex[:10]
@@ -56,6 +73,16 @@ def cluster():
         "EMERGENCY_NUMBER": EMERGENCY_NUMBER,
         "RASA_API_TOKEN": secrets.token_urlsafe(24),
         "PSEUDONYM_SECRET": "reliability-test-secret",
+        # The production settings of the public channels (README, "Security settings").
+        "REST_AUTH": "token",
+        "REST_TOKEN": secrets.token_urlsafe(24),
+        "REST_JWT_SECRET": secrets.token_urlsafe(32),
+        "WIDGET_SESSION_SECRET": secrets.token_urlsafe(32),
+        "TELEGRAM_TOKEN": TELEGRAM_TOKEN,
+        "TELEGRAM_BOT_NAME": TELEGRAM_BOT_NAME,
+        "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/webhooks/telegram/webhook",
+        "TELEGRAM_WEBHOOK_SECRET": secrets.token_urlsafe(24),
+        "TELEGRAM_API_URL": telegram_api.url,
         "LOG_LEVEL": "INFO",
     })
     instance = Cluster(env)

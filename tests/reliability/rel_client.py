@@ -68,8 +68,11 @@ class Conversation:
 
 class Person:
     def __init__(self, session: aiohttp.ClientSession, base_url: str, api_urls: List[str],
-                 token: str, stats: Stats, sender: str, script, retry_for: float = 90):
+                 token: str, stats: Stats, sender: str, script, retry_for: float = 90,
+                 rest_token: Optional[str] = None):
         self.session = session
+        # The cluster's REST webhook needs a credential (REST_AUTH=token).
+        self.headers = {"Authorization": f"Bearer {rest_token}"} if rest_token else {}
         self.base_url = base_url
         self.api_urls = api_urls
         self.token = token
@@ -81,7 +84,7 @@ class Person:
         for url in random.sample(self.api_urls, len(self.api_urls)):
             try:
                 async with self.session.get(
-                        f"{url}/conversations/{self.conversation.sender}/tracker",
+                        f"{url}/conversations/rest:{self.conversation.sender}/tracker",
                         params={"token": self.token}, timeout=aiohttp.ClientTimeout(total=30)) as r:
                     if r.status == 200:
                         return await r.json()
@@ -92,6 +95,7 @@ class Person:
     async def _post(self, text: str):
         body = {"sender": self.conversation.sender, "message": text}
         async with self.session.post(f"{self.base_url}/webhooks/rest/webhook", json=body,
+                                     headers=self.headers,
                                      timeout=aiohttp.ClientTimeout(total=150)) as response:
             if response.status != 200:
                 return None, f"HTTP {response.status}"
@@ -179,7 +183,7 @@ def check_against_database(engine, conversations: List[Conversation]) -> dict:
     """Compare what each conversation sent and received with its rows in `events`."""
     import sqlalchemy
 
-    senders = [c.sender for c in conversations]
+    senders = [f"rest:{c.sender}" for c in conversations]  # the REST channel's namespace
     rows = {}
     with engine.connect() as connection:
         for start in range(0, len(senders), 200):
@@ -192,7 +196,7 @@ def check_against_database(engine, conversations: List[Conversation]) -> dict:
     lost = duplicated = 0
     problems = []
     for conv in conversations:
-        stored = rows.get(conv.sender, [])
+        stored = rows.get(f"rest:{conv.sender}", [])
         keys = [(t, ts, d) for t, ts, d in stored]
         repeats = len(keys) - len(set(keys))
         user_texts = [json.loads(d).get("text") for t, _, d in stored if t == "user"]

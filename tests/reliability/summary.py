@@ -3,7 +3,8 @@ import json
 import sys
 from pathlib import Path
 
-KEYS = ("users", "messages", "errors", "events_lost", "faults_survived", "fuzz_cases", "p95_ms")
+KEYS = ("users", "messages", "errors", "events_lost", "faults_survived", "fuzz_cases", "p95_ms",
+        "isolation_breaches")
 
 
 def main(path: str) -> int:

@@ -19,7 +19,8 @@ async def crowd(cluster, stats, users, tag, during=None):
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
         people = [Person(session, cluster.url, api, cluster.env["RASA_API_TOKEN"], stats,
-                         f"{tag}-{i}-{uuid.uuid4().hex[:8]}", SCRIPTS[i % len(SCRIPTS)])
+                         f"{tag}-{i}-{uuid.uuid4().hex[:8]}", SCRIPTS[i % len(SCRIPTS)],
+                         rest_token=cluster.env["REST_TOKEN"])
                   for i in range(users)]
         tasks = [asyncio.create_task(p.run()) for p in people]
         if during:

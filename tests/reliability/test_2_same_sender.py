@@ -6,7 +6,7 @@ import uuid
 
 import aiohttp
 
-from conftest import log
+from conftest import log, rest_headers
 from rel_client import message_parts
 
 # Messages whose replies can be told apart, all sent at once for one sender.
@@ -26,6 +26,7 @@ async def burst(cluster, sender):
         async def send(text):
             async with session.post(f"{cluster.url}/webhooks/rest/webhook",
                                     json={"sender": sender, "message": text},
+                                    headers=rest_headers(cluster),
                                     timeout=aiohttp.ClientTimeout(total=180)) as response:
                 return text, response.status, await response.json()
 
@@ -52,7 +53,7 @@ def test_concurrent_messages_of_one_sender_are_handled_one_at_a_time(
         with tracker_engine.connect() as connection:
             rows = connection.execute(sqlalchemy.text(
                 "SELECT type_name, data FROM events WHERE sender_id = :s ORDER BY id"),
-                {"s": sender}).all()
+                {"s": f"rest:{sender}"}).all()
         events = [(kind, json.loads(data)) for kind, data in rows]
         users = [e["text"] for kind, e in events if kind == "user"]
         if sorted(users) != sorted(MESSAGES):

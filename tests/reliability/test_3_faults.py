@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 from sqlalchemy.engine import make_url
 
-from conftest import EMERGENCY_NUMBER, POSTGRES_ADMIN_URL, log
+from conftest import EMERGENCY_NUMBER, POSTGRES_ADMIN_URL, log, rest_headers
 from rel_client import MILDEST, disposition_of
 from test_1_load import assert_intact, load_phase
 
@@ -24,6 +24,7 @@ def send(cluster, sender, text):
         async with aiohttp.ClientSession() as session:
             async with session.post(f"{cluster.url}/webhooks/rest/webhook",
                                     json={"sender": sender, "message": text},
+                                    headers=rest_headers(cluster),
                                     timeout=aiohttp.ClientTimeout(total=120)) as response:
                 assert response.status == 200, response.status
                 return await response.json()

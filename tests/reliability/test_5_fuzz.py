@@ -12,7 +12,7 @@ import socketio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import log
+from conftest import log, rest_headers
 from rel_client import SCRIPTS, Person, Stats
 
 HOSTILE = [
@@ -71,7 +71,8 @@ class Canary:
             while not self.stop.is_set():
                 script = SCRIPTS[self.finished % len(SCRIPTS)]
                 person = Person(session, self.cluster.url, api, self.cluster.env["RASA_API_TOKEN"],
-                                self.stats, f"canary-{uuid.uuid4().hex[:8]}", script)
+                                self.stats, f"canary-{uuid.uuid4().hex[:8]}", script,
+                                rest_token=self.cluster.env["REST_TOKEN"])
                 conversation = await person.run(think_time=0.5)
                 self.finished += conversation.done
 
@@ -92,6 +93,7 @@ def test_hostile_input_never_breaks_a_server_or_another_conversation(cluster, fi
     canary = Canary(cluster)
     canary.thread.start()
     http = requests.Session()
+    http.headers.update(rest_headers(cluster))  # past authentication, to the body checks
     url = f"{cluster.url}/webhooks/rest/webhook"
 
     def post(data: bytes, content_type: str, name: str):
@@ -191,12 +193,11 @@ async def fuzz_socketio(cluster, examples: int) -> dict:
     # A real conversation on a new connection still works.
     client = await connect()
     replies = []
-    confirmed = asyncio.Event()
+    confirmed = asyncio.Queue()
     client.on("bot_uttered", lambda data: replies.append(data))
-    client.on("session_confirm", lambda data: confirmed.set())
-    session = uuid.uuid4().hex
-    await client.emit("session_request", {"session_id": session})
-    await asyncio.wait_for(confirmed.wait(), 60)
+    client.on("session_confirm", confirmed.put_nowait)
+    await client.emit("session_request", {"session_id": uuid.uuid4().hex})
+    session = await asyncio.wait_for(confirmed.get(), 60)  # minted by the server
     await client.emit("user_uttered", {"session_id": session, "message": "hello"})
     for _ in range(240):
         if any("automated guide" in (r.get("text") or "") for r in replies):

@@ -5,7 +5,11 @@
  *   {"disposition": "emergency", "emergency_number": "..."};
  * - keyboard and screen-reader access rasa-webchat 1.0.1 lacks: quick replies are divs
  *   with no role or tab stop, the input and send button have no accessible name, and new
- *   messages are not announced.
+ *   messages are not announced;
+ * - the copy on this device forgotten when the person erases their data: rasa-webchat keeps
+ *   the session handle and the whole transcript in localStorage ("chat_session"); when the
+ *   bot's reply says {"conversation_erased": true}, that copy and the emergency number
+ *   remembered for this tab are removed, and the chat starts afresh.
  * Options come from this script tag's data- attributes (see README, "Embed the widget").
  */
 (function () {
@@ -52,13 +56,60 @@
     call.href = "tel:" + number;
     call.textContent = "Call " + number + " now";  // textContent: never parsed as markup
     panel.hidden = false;
-    try { window.sessionStorage.setItem("triage-emergency", number); } catch (e) { /* private mode */ }
+    try { window.sessionStorage.setItem(EMERGENCY_KEY, number); } catch (e) { /* private mode */ }
     call.focus();
   }
 
   function onBotMessage(message) {
     var custom = message && message.custom;
     if (custom && custom.disposition === "emergency") showEmergency(custom.emergency_number);
+    if (custom && custom.conversation_erased === true) onErased();
+  }
+
+  // --- what stays on this device ------------------------------------------------------
+  var WEBCHAT_KEYS = ["chat_session", "mrbot_next_message"];  // rasa-webchat's localStorage
+  var EMERGENCY_KEY = "triage-emergency";                     // this script's sessionStorage
+  var ERASED_KEY = "triage-erased";
+  var ERASE_RESTART_MS = 4000;  // time to read the bot's confirmation
+  var erasing = false;
+
+  function forgetOnThisDevice() {
+    try {
+      WEBCHAT_KEYS.forEach(function (key) { window.localStorage.removeItem(key); });
+    } catch (e) { /* storage disabled */ }
+    try { window.sessionStorage.removeItem(EMERGENCY_KEY); } catch (e) { /* */ }
+  }
+
+  function onErased() {
+    if (erasing) return;
+    erasing = true;
+    forgetOnThisDevice();
+    var panel = document.getElementById("triage-emergency");
+    if (panel) panel.hidden = true;
+    try { window.sessionStorage.setItem(ERASED_KEY, "1"); } catch (e) { /* */ }
+    // rasa-webchat writes the transcript back with every message it shows: clear it again,
+    // then start a fresh widget (new session, empty history).
+    window.setTimeout(function () {
+      forgetOnThisDevice();
+      window.location.reload();
+    }, ERASE_RESTART_MS);
+  }
+
+  function noticeAfterErasure() {
+    var erased = null;
+    try { erased = window.sessionStorage.getItem(ERASED_KEY); } catch (e) { /* */ }
+    if (!erased) return;
+    forgetOnThisDevice();  // anything written while the page was going away
+    try { window.sessionStorage.removeItem(ERASED_KEY); } catch (e) { /* */ }
+    var notice = document.createElement("p");
+    notice.id = "triage-erased";
+    notice.className = "triage-erased";
+    notice.setAttribute("role", "status");
+    notice.textContent = "Your conversation was deleted, on our side and from this browser. " +
+      "This is a new conversation.";
+    var host = target();
+    if (host && host.parentNode) host.parentNode.insertBefore(notice, host);
+    else document.body.insertBefore(notice, document.body.firstChild);
   }
 
   // --- accessibility ------------------------------------------------------------------
@@ -105,8 +156,9 @@
   // --- start --------------------------------------------------------------------------
   function start() {
     var host = target();
+    noticeAfterErasure();
     var remembered = null;
-    try { remembered = window.sessionStorage.getItem("triage-emergency"); } catch (e) { /* */ }
+    try { remembered = window.sessionStorage.getItem(EMERGENCY_KEY); } catch (e) { /* */ }
     if (remembered) showEmergency(remembered);
     window.WebChat.default({
       socketUrl: socketUrl,
