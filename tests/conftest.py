@@ -217,10 +217,11 @@ def rasa_server(endpoints_file, logs_dir):
 class Chat:
     """One person talking to the bot over the REST channel."""
 
-    def __init__(self, base_url: str, sender: str):
+    def __init__(self, base_url: str, sender: str, conversation_id: str = None):
         self.base_url = base_url
         self.sender = sender
-        self.conversation_id = f"rest:{sender}"  # the REST channel's namespace
+        # The REST channel's namespace; another channel's conversation can be read by its key.
+        self.conversation_id = conversation_id or f"rest:{sender}"
 
     def send(self, text) -> list:
         body = json.dumps({"sender": self.sender, "message": text}).encode()

@@ -57,10 +57,10 @@ def test_erasure_with_the_records_database_down_deletes_nothing_and_says_so(reco
     chat.send("my back hurts and I have a fever")
     chat.send("/deny")  # none of the emergency signs: the urgent advice follows
     chat.send("please delete my data")
-    before = stored_events(tracker_db, chat.sender)
+    before = stored_events(tracker_db, chat.conversation_id)
     reply = " ".join(m.get("text", "") for m in chat.send("/affirm")).lower()
     assert "nothing has been deleted" in reply
     assert "deleted this conversation" not in reply
     # The conversation is still stored, as the person was told, and goes on.
-    assert stored_events(tracker_db, chat.sender) > before
+    assert stored_events(tracker_db, chat.conversation_id) > before
     assert chat.slot("disposition") == "urgent"

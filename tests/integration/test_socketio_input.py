@@ -10,7 +10,7 @@ import pytest
 import socketio
 
 from tests.conftest import EMERGENCY_NUMBER, WIDGET_ORIGIN, Chat
-from tests.integration.turns import TIMEOUT, finished_turn, socketio_messages
+from tests.integration.turns import TIMEOUT, finished_turn, socketio_messages, widget_chat
 
 REPLY_WAIT = TIMEOUT
 
@@ -63,7 +63,7 @@ class WidgetClient:
 
 
 def user_messages(client) -> int:
-    events = Chat(client.url, client.session).tracker()["events"]
+    events = widget_chat(client.url, client.session).tracker()["events"]
     return sum(1 for event in events if event.get("event") == "user")
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import (EMERGENCY_NUMBER, ROOT, WIDGET_ORIGIN, WIDGET_PORT, Chat, server_env,
                             stop, wait_for)
-from tests.integration.turns import finished_turn, text_parts, user_messages
+from tests.integration.turns import finished_turn, text_parts, user_messages, widget_chat
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "results" / "screenshots"
@@ -85,7 +85,8 @@ def whole_turn(page, act):
     and the widget shows every text message of it (they appear one after another); the
     number of those messages."""
     session = session_of(page)
-    users_before = user_messages(Chat(page.rasa_url, session).tracker().get("events") or [])
+    users_before = user_messages(widget_chat(page.rasa_url, session).tracker().get("events")
+                                 or [])
     shown_before = bot_messages(page).count()
     act()
     expected = shown_before + text_parts(finished_turn(page.rasa_url, session, users_before))

@@ -15,10 +15,21 @@ def user_messages(events) -> int:
     return sum(1 for event in events if event.get("event") == "user")
 
 
-def finished_turn(base_url: str, sender: str, users_before: int, timeout: float = TIMEOUT):
-    """The bot events of the turn that made the conversation's user messages exceed
+def widget_conversation(handle: str) -> str:
+    """The tracker key of a widget session: `socketio:<id>`, the handle being `<id>.<proof>`
+    (bot/channels/socketio.py)."""
+    return "socketio:" + handle.split(".", 1)[0]
+
+
+def widget_chat(base_url: str, handle: str) -> Chat:
+    return Chat(base_url, handle, conversation_id=widget_conversation(handle))
+
+
+def finished_turn(base_url: str, handle: str, users_before: int, timeout: float = TIMEOUT):
+    """The bot events of the turn that made the widget conversation's user messages exceed
     `users_before`, once it is stored; polls the API every 0.1 s."""
-    chat = Chat(base_url, sender)
+    sender = handle
+    chat = widget_chat(base_url, handle)
     deadline = time.monotonic() + timeout
     while True:
         events = chat.tracker().get("events") or []
