@@ -148,3 +148,10 @@ def test_a_medicine_question_with_a_symptom_is_answered_then_triaged():
     symptom = {"entity": "symptom", "value": "pain"}
     assert process("how many ibuprofen can I take? my back is killing me", "medicine_dose",
                    [symptom]) == ("report_symptom", ["utter_medicine_dose"])
+
+
+def test_a_yes_that_tells_of_a_sign_the_detector_read_is_a_report():
+    hint = {"entity": "screen_hint", "value": "em_cauda_equina", "role": "possible",
+            "confidence_entity": 0.8}
+    assert run("affirm", [hint]) == "report_symptom"
+    assert run("affirm", [dict(hint, confidence_entity=0.3)]) == "affirm"

@@ -99,6 +99,14 @@ def describes_a_complaint(entities: List[Dict[Text, Any]], with_hints: bool = Tr
                    for e in entities or []))
 
 
+def has_fair_hint(entities: List[Dict[Text, Any]]) -> bool:
+    """A sign the learned detector read with some confidence ("yes a bit of trouble starting
+    to wee, since yesterday" as a first message is a report, not a yes to nothing)."""
+    return any(e.get("entity") == SCREEN_HINT and e.get("role") == POSSIBLE_ROLE
+               and (e.get("confidence_entity") or 0) >= HINT_IS_A_COMPLAINT
+               for e in entities or [])
+
+
 def asks_about_a_sign_it_dates(entities: List[Dict[Text, Any]]) -> bool:
     """"Can a pulled muscle cause ED? I think it's happening to me since Tuesday": a question
     about a warning sign that also says since when is about the writer's own sign."""
@@ -209,8 +217,8 @@ class RedFlagSafetyNet(StatelessComponent):
         entities = message.get(ENTITIES) or []
         if not describes_a_complaint(entities) or self._has_input_issue(message):
             return
-        if name in REPORT_IF_SYMPTOM or (name in REPORT_IF_NAMED_SYMPTOM and
-                                         has_symptom(entities)):
+        if name in REPORT_IF_SYMPTOM or (name in REPORT_IF_NAMED_SYMPTOM and (
+                has_symptom(entities) or has_fair_hint(entities))):
             self._set_intent(message, SYMPTOM_INTENT, intent.get(PREDICTED_CONFIDENCE_KEY, 1.0))
             self._hear_feelings(message)
         elif name == SYMPTOM_INTENT:
