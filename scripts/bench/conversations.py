@@ -43,7 +43,8 @@ OURS = (
                   "wait, actually i have tingling in both legs now"), "emergency"),
     Conversation("emergency in the first message",
                  ("numbness in my groin since leg day",), "emergency"),
-    Conversation("not sure escalates", ("my lower back hurts", "/not_sure"), "emergency"),
+    Conversation("not sure twice escalates", ("my lower back hurts", "/not_sure", "/not_sure"),
+                 "emergency"),
 )
 
 STOCK = (

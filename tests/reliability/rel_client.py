@@ -31,7 +31,9 @@ SCRIPTS = [
     ("typed", ["hi", "pins and needles in my foot since yesterday"], TYPED, "see_doctor"),
     ("red-flag-mid", ["hello", "my back is sore after leg press"],
      ["no", "wait, actually i have tingling in both legs now"], "emergency"),
-    ("not-sure", ["hi there", "my lower back hurts after leg day"], ["/not_sure"], "emergency"),
+    # A first "not sure" gets the question again in plainer words; the second escalates.
+    ("not-sure", ["hi there", "my lower back hurts after leg day"], ["/not_sure", "/not_sure"],
+     "emergency"),
 ]
 
 
