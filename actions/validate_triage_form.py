@@ -4,7 +4,8 @@ Which question comes next is `bot.clinical.triage.remaining_questions`: the form
 soon as a red flag settles the level, including one typed in the middle of the questions, and
 asks first the emergency screens the person's words touched without settling them.
 
-What the person has already said is not asked again: a severity, duration, trend, spread or age
+The screens of a level are asked in one question while several of them are open (em_all, then
+ur_all; bot.clinical.triage). What the person has already said is not asked again: a severity, duration, trend, spread or age
 stated in any message since the last recommendation fills that question
 (`bot.clinical.answers.extract_details`). The red-flag screens are always asked explicitly: a
 partial denial in free text ("no numbness") does not cover a whole screen.
@@ -82,8 +83,8 @@ NOTHING_TO_CORRECT = "utter_nothing_to_correct"
 SKIP_AFTER_ONE = "utter_skip_after_one_question"
 CLARIFY_RESPONSE = "utter_clarify"
 RESPONSES = (NOT_UNDERSTOOD, CORRECTED, UNDONE, NOTHING_TO_CORRECT, SKIP_AFTER_ONE,
-             # asked by the form through requested_slot, though not a required slot
-             f"utter_ask_{triage.ALL_EMERGENCY_SCREENS.id}")
+             # asked by the form through requested_slot, though not required slots
+             *(f"utter_ask_{group}" for group in triage.GROUPED_SCREENS))
 
 
 class ValidateTriageForm(Action):

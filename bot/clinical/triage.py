@@ -8,15 +8,17 @@ domain. Keep it pure so that it can be read, reviewed and tested on its own.
 The shape follows the clinical hierarchy of NHS Pathways: emergency signs are asked first, any
 red flag jumps straight to its level, "not sure" to a red-flag question counts as a yes, and a
 level once given is never lowered in the same conversation. Emergencies are ruled out before
-urgent advice: an urgent flag ends the questions only once the emergency screens are answered
-(asked together, in one question, when several are still open).
+urgent advice: an urgent flag ends the questions only once the emergency screens are answered.
+Screens are asked together, one question listing every sign of a level, when several of that
+level are still open (the clinical notes: "quickly, all at once where possible"); a screen the
+person's own words touched is asked on its own, first.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Optional, Sequence, Tuple
 
-RULES_VERSION = "2026.12-2"
+RULES_VERSION = "2026.12-3"
 
 # The ladder, lowest to highest. The order is the point: max() over it never lowers a level.
 SELF_CARE = "self_care"
@@ -111,12 +113,17 @@ QUESTIONS: Tuple[Question, ...] = (
 )
 QUESTION_IDS = tuple(q.id for q in QUESTIONS)
 EMERGENCY_SCREENS = tuple(q.id for q in QUESTIONS if q.level_if_yes == EMERGENCY)
-# The emergency screens in one question, asked when an urgent flag is found and more than one
-# of them is still open: a yes (or a not-sure) to it is an emergency, a no answers them all.
+URGENT_SCREENS = tuple(q.id for q in QUESTIONS if q.level_if_yes == URGENT)
+DETAIL_QUESTIONS = tuple(q.id for q in QUESTIONS if q.level_if_yes is None)
+# The screens of one level in one question, asked when more than one of them is still open: a
+# yes (or a second not-sure) to it gives that level, a no answers every screen it lists.
 ALL_EMERGENCY_SCREENS = Question("em_all", (YES, NO, UNSURE), EMERGENCY)
-QUESTION_BY_ID = {q.id: q for q in QUESTIONS + (ALL_EMERGENCY_SCREENS,)}
+ALL_URGENT_SCREENS = Question("ur_all", (YES, NO, UNSURE), URGENT)
+GROUPED_SCREENS = {ALL_EMERGENCY_SCREENS.id: EMERGENCY_SCREENS,
+                   ALL_URGENT_SCREENS.id: URGENT_SCREENS}
+QUESTION_BY_ID = {q.id: q for q in QUESTIONS + (ALL_EMERGENCY_SCREENS, ALL_URGENT_SCREENS)}
 # Every slot the triage form may ask for.
-FORM_QUESTION_IDS = QUESTION_IDS + (ALL_EMERGENCY_SCREENS.id,)
+FORM_QUESTION_IDS = QUESTION_IDS + tuple(GROUPED_SCREENS)
 
 
 @dataclass(frozen=True)
@@ -160,7 +167,8 @@ def level_after_overdose(previous: Optional[str]) -> str:
 
 def all_rules() -> Tuple[str, ...]:
     """Every rule id `findings` can report, for checks that each one has its wording."""
-    screens = tuple(f"{q.id}:{answer}" for q in QUESTIONS + (ALL_EMERGENCY_SCREENS,)
+    screens = tuple(f"{q.id}:{answer}" for q in QUESTIONS + (ALL_EMERGENCY_SCREENS,
+                                                             ALL_URGENT_SCREENS)
                     if q.level_if_yes for answer in (YES, UNSURE))
     return tuple(f"flag:{flag}" for flag in FLAG_LEVEL) + screens + PLAIN_RULES
 
@@ -182,7 +190,7 @@ def findings(answers: Mapping[str, Optional[str]], flags: Iterable[str]) -> Tupl
         if flag in FLAG_LEVEL:
             found.append(Finding(FLAG_LEVEL[flag], f"flag:{flag}"))
 
-    for question in QUESTIONS + (ALL_EMERGENCY_SCREENS,):
+    for question in QUESTIONS + (ALL_EMERGENCY_SCREENS, ALL_URGENT_SCREENS):
         if question.level_if_yes is None:
             continue
         answer = answers.get(question.id)
@@ -267,10 +275,15 @@ def decided_early(answers: Mapping[str, Optional[str]], flags: Iterable[str]) ->
     return None
 
 
-def _open_emergency_screens(answers: Mapping[str, Optional[str]]) -> Tuple[str, ...]:
-    if answers.get(ALL_EMERGENCY_SCREENS.id) is not None:
+def _open_screens(answers: Mapping[str, Optional[str]], group: str) -> Tuple[str, ...]:
+    """The screens of `group` not yet answered (none once the grouped question is)."""
+    if answers.get(group) is not None:
         return ()
-    return tuple(q for q in EMERGENCY_SCREENS if answers.get(q) is None)
+    return tuple(q for q in GROUPED_SCREENS[group] if answers.get(q) is None)
+
+
+def _open_emergency_screens(answers: Mapping[str, Optional[str]]) -> Tuple[str, ...]:
+    return _open_screens(answers, ALL_EMERGENCY_SCREENS.id)
 
 
 def remaining_questions(
@@ -279,9 +292,11 @@ def remaining_questions(
 ) -> Sequence[str]:
     """The questions still to ask, in order; empty when the triage is complete.
 
-    `ask_first`: screens to ask before the others, because the person's own words touched
-    them without settling them ("my genitals went to sleep", a sign about someone else).
-    After an urgent finding only the emergency screens are left, grouped when several are.
+    `ask_first`: screens to ask on their own before the others, because the person's own
+    words touched them without settling them ("my genitals went to sleep", a sign about
+    someone else). Then the emergency screens, the urgent screens (each level in one question
+    while more than one of its screens is open), then the details. After an urgent finding
+    only the emergency screens are left.
     """
     flags = tuple(flags)
     if decided_early(answers, flags):
@@ -290,9 +305,15 @@ def remaining_questions(
     if found and found[0].level == URGENT:
         still_open = _open_emergency_screens(answers)
         return (ALL_EMERGENCY_SCREENS.id,) if len(still_open) > 1 else still_open
-    first = [q for q in ask_first if q in QUESTION_IDS]
-    order = first + [q for q in QUESTION_IDS if q not in first]
-    return tuple(q for q in order if answers.get(q) is None)
+    # A screen is answered by its own question or by its level's grouped one.
+    order = [q for q in _unique(ask_first) if q in QUESTION_IDS and answers.get(q) is None
+             and not any(answers.get(group) is not None and q in members
+                         for group, members in GROUPED_SCREENS.items())]
+    for group in GROUPED_SCREENS:  # emergency, then urgent
+        still_open = [q for q in _open_screens(answers, group) if q not in order]
+        order += [group] if len(still_open) > 1 else still_open
+    order += [q for q in DETAIL_QUESTIONS if answers.get(q) is None and q not in order]
+    return tuple(order)
 
 
 # "Not sure" (clinical notes): the first one to a question gets the question again in plainer

@@ -7,7 +7,8 @@ symptom-checker literature measures it.
 Each case is a conversation with a simulated person, played against a running bot (its REST
 channel, and its HTTP API to read which question is open). The person starts with the case's
 message and then answers every question truthfully for the case: yes to an emergency or urgent
-question that covers one of the case's current red flags, no to the others, and for the other
+question that covers one of the case's current red flags (a grouped "any of these?" question
+covers all of its level's), no to the others, and for the other
 questions the case's own answers where it gives them, else the mildest (mild, getting better,
 under a week, no spread, nothing makes it worse, aged 18-49). Offered a check, the person
 takes it (everyone in the sets has back pain). The case's level is what a clinician following
@@ -152,15 +153,22 @@ def _offers_a_check(messages: list) -> bool:
                for button in m.get("buttons") or [])
 
 
+def _screen_answer(case: Case, question: str) -> str:
+    """A truthful person's answer to a screen: yes when they have a sign it lists."""
+    covered = {SCREEN_OF_FLAG.get(flag) for flag in case.flags}
+    members = triage.GROUPED_SCREENS.get(question, (question,))
+    said = [case.answers.get(q) or ("yes" if q in covered else "no") for q in members]
+    if case.answers.get(question):
+        return case.answers[question]
+    # "Any of these?" gets a yes for any one of them; unsure when unsure of one and no other.
+    return "yes" if "yes" in said else "unsure" if "unsure" in said else "no"
+
+
 def _answer(case: Case, question: str, buttons: list) -> str:
     """What the simulated person answers: a button's payload where one fits, else text."""
     if question in triage.QUESTION_BY_ID and triage.QUESTION_BY_ID[question].level_if_yes:
-        covered = {SCREEN_OF_FLAG.get(flag) for flag in case.flags}
-        if covered & set(triage.EMERGENCY_SCREENS):
-            covered.add(triage.ALL_EMERGENCY_SCREENS.id)  # "any of these?" covers them all
-        wanted = case.answers.get(question) or ("yes" if question in covered else "no")
         payloads = {"yes": "/affirm", "no": "/deny", "unsure": "/not_sure"}
-        return payloads[wanted]
+        return payloads[_screen_answer(case, question)]
     wanted = case.answers.get(question) or MILDEST.get(question)
     for button in buttons:
         if f'"{wanted}"' in (button.get("payload") or ""):
@@ -242,6 +250,12 @@ def figures(outcomes: Sequence[Outcome]) -> dict:
         "no_recommendation": sum(o.final is None for o in outcomes),
         "errors": sum(o.error is not None for o in outcomes),
         "median_turns": statistics.median(turns) if turns else None,
+        # By the level the case should get: the whole-set median is mostly emergencies found
+        # in one turn; a self-care result needs every question the message did not answer.
+        "median_turns_by_level": {
+            level: statistics.median(by_level) for level in triage.LADDER
+            if (by_level := [o.turns for o in outcomes
+                             if o.turns is not None and o.case.expected == level])},
         "under_triaged": [o.case.id for o in below],
     }
     result["flags_by_phenomenon"] = flag_figures(outcomes)

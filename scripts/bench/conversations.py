@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Optional, Tuple
 
 NO = "/deny"
-CLEAR_SCREENS = (NO,) * 7  # the seven emergency and urgent screening questions
+CLEAR_SCREENS = (NO,) * 2  # the emergency signs, then the same-day signs, each in one question
 MILDEST_ANSWERS = CLEAR_SCREENS + (
     '/inform{"severity":"mild"}', '/inform{"trend":"better"}',
     '/inform{"duration":"under_1_week"}', '/inform{"spread":"none"}',
@@ -31,9 +31,9 @@ OURS = (
     Conversation("buttons to self-care",
                  ("hello", "I tweaked my back on the leg press") + MILDEST_ANSWERS, "self_care"),
     Conversation("typed answers to see a doctor",
-                 ("hi", "pins and needles in my foot since yesterday", "no", "nope", "no", "no",
-                  "nah", "no", "no", "7 out of 10", "about the same", "3 weeks",
-                  "down my left leg", "sitting at my desk", "I'm 34"), "see_doctor"),
+                 ("hi", "pins and needles in my foot since yesterday", "no", "nope",
+                  "7 out of 10", "about the same", "down my left leg", "sitting at my desk",
+                  "I'm 34"), "see_doctor"),
     Conversation("question mid-form, then buttons",
                  ("my back hurts after leg press", "no",
                   "how long does a back strain take to heal?") + MILDEST_ANSWERS[1:],

@@ -30,9 +30,19 @@ def test_greeting_says_who_it_is_and_gives_the_emergency_number(chat):
 
 def test_a_symptom_starts_with_the_emergency_questions_and_buttons(chat):
     messages = chat.send("my lower back hurts after leg day")
-    assert chat.slot("requested_slot") == "em_cauda_equina"
+    assert chat.slot("requested_slot") == "em_all"  # every emergency sign, in one question
     buttons = [b["payload"] for m in messages for b in m.get("buttons", [])]
     assert buttons == ["/affirm", "/deny", "/not_sure"]
+    reply = texts(messages)
+    for sign in ("genitals", "bladder", "BOTH legs", "accident", "chest pain"):
+        assert sign in reply
+    # Then the same-day signs, also in one question, then the details.
+    reply = texts(chat.send("/deny"))
+    assert chat.slot("requested_slot") == "ur_all"
+    for sign in ("fever", "cancer", "steroid", "night", "weight", "foot"):
+        assert sign in reply
+    chat.send("/deny")
+    assert chat.slot("requested_slot") == "severity"
 
 
 def test_full_triage_with_buttons_ends_in_self_care_with_safety_net(chat):
@@ -50,9 +60,8 @@ def test_full_triage_with_buttons_ends_in_self_care_with_safety_net(chat):
 
 def test_typed_answers_are_understood(chat):
     chat.send("pins and needles in my foot after leg press")
-    messages = answer_all(chat, ["no", "nope", "no", "no", "nah", "no", "no", "7 out of 10",
-                                 "about the same", "3 weeks", "down my left leg",
-                                 "sitting at my desk", "I'm 34"])
+    messages = answer_all(chat, ["no", "nope", "7 out of 10", "about the same", "3 weeks",
+                                 "down my left leg", "sitting at my desk", "I'm 34"])
     # Severe (7/10) and not improving after three weeks: see a doctor.
     assert disposition_of(messages) == "see_doctor"
     assert chat.slot("triage_rule") == "severe"
@@ -82,7 +91,7 @@ def test_not_sure_once_asks_again_in_plainer_words_twice_escalates(chat):
     messages = chat.send("/not_sure")
     assert disposition_of(messages) is None
     assert "wipe after the toilet" in texts(messages)  # the plainer words, with examples
-    assert chat.slot("requested_slot") == "em_cauda_equina"
+    assert chat.slot("requested_slot") == "em_all"
     messages = chat.send("/not_sure")
     assert disposition_of(messages) == "emergency"
 
@@ -90,7 +99,8 @@ def test_not_sure_once_asks_again_in_plainer_words_twice_escalates(chat):
 def test_a_negated_red_flag_does_not_count(chat):
     messages = chat.send("my back is stiff after leg press but no numbness in my groin")
     assert disposition_of(messages) is None
-    assert chat.slot("requested_slot") == "em_cauda_equina"
+    # The screen it touched is still asked: "no numbness" does not deny the whole screen.
+    assert chat.slot("requested_slot") in ("em_cauda_equina", "em_all")
 
 
 def test_a_question_in_the_middle_is_answered_then_the_triage_resumes(chat):
@@ -100,8 +110,8 @@ def test_a_question_in_the_middle_is_answered_then_the_triage_resumes(chat):
     reply = texts(messages).lower()
     assert "week" in reply  # the answer about healing time
     assert "couldn't" not in reply  # not taken for an unreadable answer
-    assert chat.slot("requested_slot") == "em_legs"
-    assert "BOTH legs" in texts(messages)  # then the same question again
+    assert chat.slot("requested_slot") == "ur_all"
+    assert "fever" in texts(messages)  # then the same question again
 
 
 def test_a_level_is_never_lowered_even_after_starting_over(chat):
@@ -122,7 +132,7 @@ def test_a_finished_check_starts_afresh_when_the_person_comes_back(chat):
     assert chat.slot("disposition") == "self_care"
     chat.send("my back still hurts")
     # The old answers are not reused: the emergency questions are asked again.
-    assert chat.slot("requested_slot") == "em_cauda_equina"
+    assert chat.slot("requested_slot") == "em_all"
 
 
 BAD_INPUT = {

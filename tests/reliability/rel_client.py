@@ -22,8 +22,8 @@ from scripts.bench.conversations import MILDEST_ANSWERS
 
 MILDEST = list(MILDEST_ANSWERS)  # the scripts below extend it as a list
 
-TYPED = ["no", "nope", "no", "no", "nah", "no", "no", "7 out of 10", "about the same",
-         "3 weeks", "down my left leg", "sitting at my desk", "I'm 34"]
+TYPED = ["no", "nope", "7 out of 10", "about the same", "down my left leg", "sitting at my desk",
+         "I'm 34"]
 
 # (name, opening messages, answers until a disposition, expected disposition)
 SCRIPTS = [

@@ -129,10 +129,22 @@ def test_kept_level_names_its_rule():
     assert (outcome.disposition, outcome.rule) == (EMERGENCY, "kept:previous")
 
 
-def test_questions_come_emergency_screens_first():
-    assert triage.remaining_questions({})[:4] == (
-        "em_cauda_equina", "em_legs", "em_trauma", "em_chest_abdomen")
-    assert triage.remaining_questions({})[4:7] == ("ur_fever", "ur_history", "ur_pattern")
+def test_questions_come_emergency_screens_first_each_level_in_one_question():
+    # Clinical notes: emergency signs first, "quickly, all at once where possible".
+    assert triage.remaining_questions({}) == ("em_all", "ur_all") + triage.DETAIL_QUESTIONS
+    # A no to a grouped question answers every screen it lists.
+    assert triage.remaining_questions({"em_all": "no"})[0] == "ur_all"
+    assert triage.remaining_questions({"em_all": "no", "ur_all": "no"}) \
+        == triage.DETAIL_QUESTIONS
+    # A yes (or a second not-sure) gives that level.
+    assert triage.assess({"ur_all": "yes"}).disposition == URGENT
+    assert triage.assess({"ur_all": "unsure"}).disposition == URGENT
+    assert triage.decided_early({"em_all": "no", "ur_all": "yes"}, []) == URGENT
+    # Screens of a level answered one by one leave the rest to their own question, or grouped.
+    assert triage.remaining_questions({"em_cauda_equina": "no", "em_legs": "no",
+                                       "em_trauma": "no"})[:2] == ("em_chest_abdomen", "ur_all")
+    assert triage.remaining_questions({"ur_fever": "no", "ur_history": "no",
+                                       "em_all": "no"})[0] == "ur_pattern"
 
 
 def test_an_emergency_flag_ends_the_questions_at_once():
@@ -165,13 +177,21 @@ def test_one_leg_weakness_is_urgent_and_both_legs_an_emergency():
 
 def test_screens_touched_by_the_message_are_asked_first():
     order = triage.remaining_questions({}, [], ask_first=["em_trauma", "not_a_question"])
-    assert order[:2] == ("em_trauma", "em_cauda_equina")
-    assert len(order) == len(triage.QUESTION_IDS)
+    assert order[:3] == ("em_trauma", "em_all", "ur_all")
+    after = triage.remaining_questions({"em_trauma": "no"}, [], ask_first=["em_trauma"])
+    assert after[:2] == ("em_all", "ur_all")
+    # A screen the grouped question already answered is not asked again.
+    assert triage.remaining_questions({"em_all": "no", "ur_all": "no"}, [],
+                                      ask_first=["em_cauda_equina"]) == triage.DETAIL_QUESTIONS
+    # The only other open screen of its level is asked on its own, not grouped.
+    three = {"em_cauda_equina": "no", "em_legs": "no"}
+    assert triage.remaining_questions(three, [], ask_first=["em_trauma"])[:2] \
+        == ("em_trauma", "em_chest_abdomen")
 
 
 def test_lower_findings_do_not_end_the_questions():
-    assert triage.remaining_questions({}, ["pregnancy"]) == triage.QUESTION_IDS
-    assert triage.remaining_questions({"severity": "severe"})[0] == "em_cauda_equina"
+    assert triage.remaining_questions({}, ["pregnancy"]) == triage.remaining_questions({})
+    assert triage.remaining_questions({"severity": "severe"})[0] == "em_all"
 
 
 def test_complete_answers_leave_nothing_to_ask():
@@ -198,7 +218,7 @@ def test_every_flag_has_a_pattern_and_a_reason_the_bot_can_say():
 
 # --- "not sure" once re-asks, twice counts (clinical notes, issue 14) ----------------------
 
-@pytest.mark.parametrize("question", [q.id for q in triage.QUESTIONS] + ["em_all"])
+@pytest.mark.parametrize("question", [q.id for q in triage.QUESTIONS] + ["em_all", "ur_all"])
 def test_a_first_not_sure_asks_again_in_plainer_words(question):
     assert triage.after_not_sure(question, []) == triage.ASKED_AGAIN
     assert triage.after_not_sure(question, ["em_legs" if question != "em_legs" else "em_trauma"]) \
@@ -206,7 +226,7 @@ def test_a_first_not_sure_asks_again_in_plainer_words(question):
 
 
 @pytest.mark.parametrize("question", [q.id for q in triage.QUESTIONS if q.level_if_yes]
-                         + ["em_all"])
+                         + ["em_all", "ur_all"])
 def test_a_second_not_sure_to_a_screen_escalates_to_its_level(question):
     answer = triage.after_not_sure(question, [question])
     assert answer == triage.UNSURE
