@@ -355,6 +355,9 @@ _CONDITIONAL_AFTER = re.compile(r"\s*(?:when|whenever|if|while|after|during|with
 _TREND_WORSE, _TREND_BETTER, _TREND_SAME, _TREND_NOT_WORSE = "W", "B", "S", "s"
 
 
+_MAKES_IT = re.compile(r"\b(?:makes?|making|made)\s+(?:it|the pain|my back)\s+(?:\w+\s+)?$")
+
+
 def _trend_marks(text: str, strict: bool) -> List[str]:
     """Each trend that `text` states: worse, better, same, or "not worse" (a weak same)."""
     marks = []
@@ -372,8 +375,11 @@ def _trend_marks(text: str, strict: bool) -> List[str]:
                                         (_BETTER_WORD, _TREND_BETTER, _TREND_SAME)):
         for match in pattern.finditer(rest):
             if strict and (_CONDITIONAL_AFTER.match(rest[match.end():]) or
-                           match.group() == "spreading"):
-                continue  # "worse when I sit"; "spreading down my leg" is where, not how
+                           match.group() == "spreading" or
+                           _MAKES_IT.search(rest[:match.start()])):
+                # "worse when I sit", "sitting makes it worse": what makes it worse, not the
+                # trend; "spreading down my leg" is where, not how
+                continue
             clause = re.split(r"[.,;!?]|\bbut\b", rest[:match.start()])[-1]
             words = clause.split()[-4:]
             negated = any(_is_negator(w) or w in _INABILITY for w in words)
@@ -404,7 +410,7 @@ def read_trend(text: str) -> Optional[str]:
 _DURATION = re.compile(
     r"\b(more than |over |at least |longer than |nearly |almost )?"
     r"(\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
-    r"twelve|fifteen|twenty|couple|few|several)\s*(?:of\s+)?(?:more\s+)?"
+    r"twelve|fifteen|twenty|couple|few|several)(\s+and\s+a\s+half)?\s*(?:of\s+)?(?:more\s+)?"
     r"(hours?|hrs?|days?|nights?|weeks?|wks?|fortnights?|months?|mos?|years?|yrs?)\b")
 # How often, not how long: "3 days a week", "twice a month", "every other day".
 _FREQUENCY = re.compile(
@@ -418,6 +424,8 @@ _SINCE_WORDS = [
     (re.compile(r"\b(?:since )?last week\b"), 7),
     (re.compile(r"\b(?:today|this morning|tonight|last night|yesterday|an hour|few hours|"
                 r"since (?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)\b"), 1),
+    # "hurt it on Saturday": a weekday names a day of the last week
+    (re.compile(r"\bon (?:mon|tues|wednes|thurs|fri|satur|sun)day\b"), 1),
 ]
 
 
@@ -430,8 +438,8 @@ def _duration_spans(text: str) -> List[Tuple[int, int, float]]:
     text = _blank(text, _FREQUENCY)
     spans = []
     for match in _DURATION.finditer(text):
-        more, raw, unit = match.groups()
-        count = float(raw) if raw[0].isdigit() else _WORD_NUMBERS[raw]
+        more, raw, half, unit = match.groups()
+        count = (float(raw) if raw[0].isdigit() else _WORD_NUMBERS[raw]) + (0.5 if half else 0)
         days = count * _UNIT_DAYS[unit.rstrip("s") if unit != "mos" else "mo"]
         days += 1 if more and more.strip() in ("more than", "over", "at least",
                                                "longer than") else 0
@@ -801,6 +809,9 @@ _AGE_PATTERNS = (
     re.compile(r"^(\d{2})\s*(?:and\b|&|$)"),
     re.compile(r"^at\s+(?:the\s+age\s+of\s+)?(\d{2})\b(?=\s*(?:$|[,.!]|i\b|i'))"),
     re.compile(r"\bat\s+the\s+age\s+of\s+(\d{2})\b"),
+    # "I go to the gym at 81", "still lifting at 72" (not "leg press at 80": a weight)
+    re.compile(r"\b(?:gym|training|lifting|still going|still at it)\s+at\s+(\d{2})\b"
+               r"(?!\s*(?:kg|kilos?|lbs?|pounds|%|reps|pm|am|o'?clock|:))"),
 )
 # Patterns whose words after the number are part of them ("a woman of 56 years", "78 years
 # young"): no check for a unit after the number.
@@ -891,6 +902,32 @@ def _detail_clauses(text: str) -> List[Tuple[str, str]]:
     return clauses
 
 
+# What makes it worse, only when said outright: "hurts when I bend", "worse if I sit",
+# "sneezing kills it". The cause of the injury ("strained it lifting") is not an aggravator,
+# and pain at rest or at night is never filled from free text: it is asked as a screen.
+_HURTS = r"(?:hurts?|hurting|worse|painful|sore|aches?|aching|kills(?: me)?|agony|twinges?|" \
+         r"flares?(?: up)?|spasms?)"
+_AGGRAVATED_WHEN = re.compile(
+    rf"\b{_HURTS}\s+(?:(?:the\s+)?most\s+|more\s+|a lot\s+|a bit\s+|mostly\s+)?"
+    r"(?:when|if|whenever|while|every time)\s+(?:i\s+|im\s+|i'm\s+|i am\s+)?(?:try to\s+)?"
+    r"([a-z]+)")
+_AGGRAVATES = re.compile(
+    r"\b([a-z]+ing)\s+(?:\w+\s+){0,2}?(?:makes? it (?:\w+\s+)?worse|hurts|is painful|kills)\b")
+
+
+def _aggravators(clause: str) -> Set[str]:
+    kinds = set()
+    for pattern in (_AGGRAVATED_WHEN, _AGGRAVATES):
+        for match in pattern.finditer(clause):
+            if any(_is_negator(w) for w in clause[:match.start()].split()[-3:]) or \
+                    any(_is_negator(w) for w in match.group().split()):
+                continue  # "doesn't hurt when I bend"
+            kind = _trigger(match.group(1))
+            if kind in ("movement", "sitting", "cough_sneeze"):
+                kinds.add(kind)
+    return kinds
+
+
 def _usable(clause: str, end: str) -> bool:
     """A clause that states the person's own current details."""
     return not (end == "?" or _HYPOTHETICAL.search(clause) or _UNKNOWN.search(clause)
@@ -906,9 +943,11 @@ def _age_number(raw: str) -> int:
     return _TENS[tens] + _UNITS.get(unit, 0)
 
 
-def _ages(clause: str) -> Set[str]:
+def _ages(clause: str, first_person_only: bool = False) -> Set[str]:
+    """The age bands the clause states; `first_person_only`: just "I'm 65" (a clause that
+    also names someone else: "I'm 65 and my wife and I joined the gym")."""
     bands = set()
-    for pattern in _AGE_PATTERNS:
+    for pattern in _AGE_PATTERNS[:1] if first_person_only else _AGE_PATTERNS:
         for match in pattern.finditer(clause):
             raw = next(g for g in match.groups() if g)
             if _NOT_AN_AGE_AFTER.match(clause[match.end():]):
@@ -918,6 +957,8 @@ def _ages(clause: str) -> Set[str]:
                 age -= 1
             if 10 <= age <= 105:
                 bands.add(_age_band(age))
+    if first_person_only:
+        return bands
     for pattern in _AGE_PATTERNS_WITH_UNIT:
         for match in pattern.finditer(clause):
             bands.add(_age_band(int(match.group(1))))
@@ -933,8 +974,26 @@ def _ages(clause: str) -> Set[str]:
     return bands
 
 
+# Pain that stops daily life, which is what the "severe" button says: "I can't work", "off
+# work", "had to cancel everything", "worst pain of my life", "on all fours to the bathroom",
+# "can't put my socks on". Only strong markers: "it hurts to bend" is not severe.
+_STOPS_DAILY_LIFE = re.compile(
+    r"\b(?:(?:can'?t|cannot|can not|unable to|couldn'?t|not able to)\s+(?:even\s+|really\s+)?"
+    r"(?:work|walk|stand up|get out of bed|get up|get dressed|drive|put (?:my |on my )?"
+    r"(?:socks|shoes)|sit or stand|stand or sit|do anything|function)|"
+    r"off work|"
+    r"(?:cancel(?:l?ed)?|cancelling|canceling|cancel)\s+(?:\w+\s+){0,1}?(?:every|everything|all|"
+    r"work|my jobs|my shifts)|"
+    r"worst pain (?:of my life|i'?ve ever|ever)|screaming (?:pain|in pain|agony)|"
+    r"on all fours|crawl(?:ed|ing)? to|barely (?:walk|move|get out of bed|stand)|"
+    r"bed ?-?bound|stuck in bed|pain is (?:just )?too much)\b")
+
+
 def _severities(clause: str) -> Set[str]:
     found = {_band(score) if score <= 10 else "severe" for score in _scores(clause)}
+    for match in _STOPS_DAILY_LIFE.finditer(clause):
+        if not any(_is_negator(w) for w in re.findall(r"[a-z']+", clause[:match.start()])[-2:]):
+            found.add("severe")
     words = clause.split()
     for match in _SEVERITY_WORD.finditer(clause):
         before = clause[:match.start()]
@@ -949,11 +1008,35 @@ def _severities(clause: str) -> Set[str]:
     return found
 
 
+# The pain has not improved: what makes "after 3 weeks" or "3 weeks of physio" its length.
+_NO_BETTER = re.compile(r"\b(?:still|not (?:shifting|improving|better|going|getting better|"
+                        r"moving)|no (?:better|change|improvement|different)|the same|"
+                        r"hasn'?t (?:improved|changed|gone|shifted|got(?:ten)? better))\b")
+
+
+def span_is_day(span: str) -> bool:
+    return bool(re.fullmatch(r"on \w+day", span))
+
+
 def _durations(clause: str) -> Set[str]:
     bands = set()
     for start, end, days in _duration_spans(clause):
         before, after = clause[:start].rstrip(), clause[end:].strip()
         last = re.findall(r"[a-z']+", before)[-3:]
+        if after.startswith("ago") and _INJURY.search(before) and \
+                not any(_is_negator(w) for w in last):
+            bands.add(_duration_band(days))  # "hurt it doing squats 7 weeks ago": the onset
+            continue
+        if span_is_day(clause[start:end]):
+            if _INJURY.search(clause):
+                bands.add(_duration_band(days))  # "hurt it deadlifting on Saturday"
+            continue
+        if _NO_BETTER.search(clause) and (re.search(r"\bafter$", before) or (
+                not before.strip() and re.match(r"(?:of|and)\b", after))):
+            # "still the same after 3 weeks of rest", "3 weeks of physio and it's not
+            # shifting": the pain has lasted that long
+            bands.add(_duration_band(days))
+            continue
         if any(_is_negator(w) for w in last) or \
                 set(last) & {"worse", "better", "flared", "flare", "worsened", "improved", "eased",
                              "easing", "worsening"} or \
@@ -967,7 +1050,7 @@ def _durations(clause: str) -> Set[str]:
         bare = not core and re.fullmatch(r"(?:(?:or so|ish|now|already|tops|so far)\s*)*", after)
         if after.startswith("ago") or re.match(r"(?:now|in\b|on and off|of (?:pain|this|it)|"
                                                r"or so|ish)", after) or bare or \
-                re.search(r"\bsince$", core) or span.startswith("since"):
+                re.search(r"\b(?:since|from)$", core) or span.startswith("since"):
             bands.add(_duration_band(days))
         elif re.search(r"\b(?:for|past|last)$", core) or re.search(r"\bfor$", core):
             if _ONSET.search(core):
@@ -1021,10 +1104,11 @@ def extract_details(text: str, entities: list) -> Dict[str, str]:
     """The answers that a free-text message states outright, as {question id: value}.
 
     Only for the questions that are not red-flag screens (severity, trend, duration, spread,
-    age_band) and only what is said explicitly: a score ("3/10") or a severity word (mild,
-    moderate, severe, excruciating, unbearable), a trend ("easing off", "no better"), a dated
-    start ("3 days ago", "since Monday"), where the pain goes ("only in my back", "down my
-    left leg") and an age ("I'm 30", "45M"). Nothing negated, hypothetical, about someone
+    aggravators, age_band) and only what is said explicitly: a score ("3/10") or a severity
+    word (mild, moderate, severe, excruciating, unbearable), a trend ("easing off", "no
+    better"), a dated start ("3 days ago", "since Monday"), where the pain goes ("only in my
+    back", "down my left leg"), what makes it worse ("hurts when I bend", "sitting makes it
+    worse"; never rest or night) and an age ("I'm 30", "45M"). Nothing negated, hypothetical, about someone
     else, or in doubt fills; neither does a number that is a weight, a count or a span of
     training; and a question whose statements disagree is left for the form to ask.
     """
@@ -1032,11 +1116,12 @@ def extract_details(text: str, entities: list) -> Dict[str, str]:
     if not text:
         return {}
     text = _mend_typos(text)
+    # "getting worse, not better": one trend said twice, not two that disagree
+    text = re.sub(r"\b(worse|better)\s*,?\s*(?:and\s+)?not (?:better|worse)\b", r"\1", text)
     found: Dict[str, Set[str]] = {q: set() for q in ("severity", "trend", "duration", "spread",
-                                                      "age_band")}
+                                                      "aggravators", "age_band")}
     for clause, end in _detail_clauses(text):
-        if not _OTHER_PERSON.search(clause):
-            found["age_band"] |= _ages(clause)
+        found["age_band"] |= _ages(clause, first_person_only=bool(_OTHER_PERSON.search(clause)))
         if not _usable(clause, end):
             continue
         found["severity"] |= _severities(clause)
@@ -1045,6 +1130,7 @@ def extract_details(text: str, entities: list) -> Dict[str, str]:
             found["trend"].add(trend)
         found["duration"] |= _durations(clause)
         found["spread"] |= _spreads(clause)
+        found["aggravators"] |= _aggravators(clause)
     if "one_leg" in found["spread"]:
         found["spread"].discard("none")  # "just my back and down my left leg" is not only back
     details = {}
