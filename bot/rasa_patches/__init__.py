@@ -6,7 +6,8 @@ each has a test that fails when an upgrade changes what it relies on.
 Patches of Rasa's own code (monkeypatches), in this package:
 - speedups.py: action replies checked per event shape, event classes looked up once, custom
   slot mappings called only when their entities are present (`only_with_entities` in
-  domain.yml), sparse features joined directly. Installed by bot.language.components and
+  domain.yml), sparse features joined directly, one HTTP session kept per endpoint (Rasa
+  opens one, and a connection, for every call to the action server). Installed by bot.language.components and
   bot.storage.tracker_store. Tests: tests/unit/test_rasa_speedups.py.
 - action_failure.py: a plain reply with the emergency number when an action cannot run
   (wraps MessageProcessor._run_action). Installed by bot.storage.lock_store. Tests:
