@@ -4,11 +4,12 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.language.components.safety_net import RedFlagSafetyNet
 
 
-def run(intent, entities, ranking=("out_of_scope", "report_symptom")):
+def run(intent, entities, ranking=("out_of_scope", "report_symptom"), runner_up=0.6):
     message = Message(data={
         "text": "x", "intent": {"name": intent, "confidence": 0.9},
         "intent_ranking": [{"name": intent, "confidence": 0.9}]
-        + [{"name": name, "confidence": 0.05} for name in ranking],
+        + [{"name": name, "confidence": runner_up if i == 0 else 0.05}
+           for i, name in enumerate(ranking)],
         "entities": list(entities)})
     RedFlagSafetyNet().process([message])
     return message.get("intent")["name"]
@@ -32,6 +33,17 @@ def test_a_denied_red_flag_does_not_make_a_red_flag_report():
 
 def test_a_red_flag_report_that_says_nothing_about_the_body_is_dropped():
     assert run("report_red_flag", []) == "out_of_scope"
+
+
+def test_a_set_aside_red_flag_with_no_confident_runner_up_is_unclear():
+    # "i had a kidney infection last year" at a question: the classifier's runner-up,
+    # "correct my answer" at 0.00, is no reading; the fallback's "unclear" is.
+    past = {"entity": "red_flag", "value": "fever", "role": "historical"}
+    assert run("report_red_flag", [past], ("correct_answer",), runner_up=0.001) \
+        == "nlu_fallback"
+    # ... and a complaint in it is still a report.
+    assert run("report_red_flag", [past, {"entity": "symptom", "value": "pain"}],
+               ("correct_answer",), runner_up=0.001) == "report_symptom"
 
 
 def test_a_red_flag_report_about_the_body_is_kept_even_without_a_pattern_match():

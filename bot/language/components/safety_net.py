@@ -35,6 +35,10 @@ from bot.language.components.stateless import StatelessComponent
 from bot.language.context import HYPOTHETICAL
 
 RED_FLAG_INTENT = "report_red_flag"
+FALLBACK_INTENT = "nlu_fallback"
+# A runner-up intent below this, once a red flag that is not current is set aside, is no
+# reading at all (config.yml's FallbackClassifier threshold).
+DEMOTED_FLOOR = 0.5
 SYMPTOM_INTENT = "report_symptom"
 # A message read as a detail, a greeting or thanks, or not confidently read at all, that
 # describes a complaint: "hey, did leg press yesterday and my lower back is killing me" is
@@ -192,7 +196,16 @@ class RedFlagSafetyNet(StatelessComponent):
         ranking = [r for r in message.get(INTENT_RANKING) or []
                    if r.get(INTENT_NAME_KEY) != RED_FLAG_INTENT]
         if ranking:
-            message.set(INTENT, ranking[0], add_to_output=True)
+            chosen = ranking[0]
+            if (chosen.get(PREDICTED_CONFIDENCE_KEY) or 0) < DEMOTED_FLOOR:
+                # The classifier was sure of the red flag and of nothing else: the runner-up
+                # is noise ("i had a kidney infection last year" read as "correct my answer"
+                # at 0.00). Unclear, as the fallback would have said; a complaint in it is
+                # still made a report below.
+                chosen = {INTENT_NAME_KEY: FALLBACK_INTENT,
+                          PREDICTED_CONFIDENCE_KEY: chosen.get(PREDICTED_CONFIDENCE_KEY) or 0.0}
+                ranking = [chosen] + ranking
+            message.set(INTENT, chosen, add_to_output=True)
             message.set(INTENT_RANKING, ranking, add_to_output=True)
 
     @staticmethod
