@@ -14,13 +14,12 @@ RED_FLAG = "red_flag"
 NEGATED = "negated"
 
 # The floors `make test` holds the NLU to (issue 3). Intent macro-F1 was 0.93 over 19 intents;
-# issue 14 added 10 (the conversation's repairs and the result's buttons), each with 7-8
-# held-out examples, where one miss costs an intent about 0.07, and the old intents lost some
-# examples to the new ones. Measured 2026-12-02 over three trainings: 0.910 to 0.924 (the
-# 19 old intents 0.909 to 0.920). A known regression, left open in issue 14: the floor is
-# 0.90 until the new intents have more real wording; the safety floors are unchanged.
+# issue 14 added 10 (the conversation's repairs and the result's buttons) and it fell to
+# 0.910-0.924; new training examples for the intents weak on real wording (push-back,
+# questions about the question, "no X and no Y", hedged answers) brought it to 0.954
+# (2026-12-02, docs/language-phenomena.md), so the floor is 0.93 again.
 THRESHOLDS = {
-    "intent_macro_f1": 0.90,
+    "intent_macro_f1": 0.93,
     "entity_f1": 0.90,
     "red_flag_recall": 1.0,
     "negated_false_positive_rate_max": 0.10,
