@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 import os
 import re
 import secrets
 import time
+import traceback
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Optional
@@ -39,6 +41,7 @@ from bot.console import auth, charts, conversations, exports, reviewing
 from bot.console.conversations import Filters, Index
 from bot.storage import database, pseudonym
 
+logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 COOKIE = "console_session"
@@ -52,7 +55,7 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY", "Cache-Control": "no-store",
 }
-PUBLIC = ("/login", "/health", "/static/console.css")
+PUBLIC = ("/login", "/health", "/static/console.css", "/favicon.ico")
 
 
 
@@ -69,8 +72,7 @@ class Console:
         self.intents = intents
         self.secure_cookie = secure_cookie
         self.templates = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True,
-            undefined=jinja2.StrictUndefined)
+            loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
         self.templates.filters["when"] = lambda m: conversations.as_utc(m).strftime(
             "%Y-%m-%d %H:%M") if m else ""
         self.templates.filters["level"] = lambda v: (v or "none").replace("_", " ")
@@ -135,6 +137,13 @@ class Console:
                 raise
             response = self.render(request, "error.html", status=error.status,
                                    message=error.reason)
+        except Exception as error:  # noqa: BLE001 - a page, never a stack trace
+            # The type and place only: an exception's text may quote a message.
+            where = traceback.extract_tb(error.__traceback__)[-1]
+            logger.error("console error on %s: %s at %s:%s", request.path,
+                         type(error).__name__, where.filename, where.lineno)
+            response = self.render(request, "error.html", status=500,
+                                   message="Something went wrong; it is in the console's log")
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
         return response
@@ -168,7 +177,11 @@ class Console:
         if request.method == "GET" and await self.run(self._session,
                                                       request.cookies.get(COOKIE)):
             raise web.HTTPFound("/inbox")
-        token = secrets.token_urlsafe(32)
+        # One token per browser until it logs in: a second login page (another tab, a
+        # redirect) must not invalidate the form of the first.
+        token = request.cookies.get(LOGIN_COOKIE, "")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{43}", token):
+            token = secrets.token_urlsafe(32)
         response = self.render(request, "login.html", status=status, login_csrf=token,
                                message=message)
         self.set_cookie(request, response, LOGIN_COOKIE, token, 3600)
@@ -507,6 +520,7 @@ def make_app(tracker_url: Optional[str] = None, console_url: Optional[str] = Non
     routes = [
         web.get("/", app_state.home),
         web.get("/health", app_state.health),
+        web.get("/favicon.ico", lambda _: web.Response(status=204)),
         web.get("/static/console.css", app_state.stylesheet),
         web.get("/login", app_state.login_page),
         web.post("/login", app_state.login),

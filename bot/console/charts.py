@@ -18,6 +18,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402  (after choosing the backend)
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 from sqlalchemy import and_, func, select  # noqa: E402
 from sqlalchemy.engine import Connection  # noqa: E402
 
@@ -138,6 +139,7 @@ def dispositions_chart(table: Dict[str, dict]) -> bytes:
                  label=level.replace("_", " "))
         bottom = [b + v for b, v in zip(bottom, values)]
     axes.set_ylabel("conversations")
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title("Conversations per day, by recommendation", loc="left")
     _day_labels(axes, days)
     axes.legend(frameon=False, ncol=5, fontsize="small", loc="upper left")
@@ -170,6 +172,7 @@ def left_chart(rows: List[Tuple[str, int]]) -> bytes:
                   va="center", transform=axes.transAxes)
         axes.set_yticks([])
     axes.set_xlabel("conversations that stopped at this question")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title("Where people leave the triage", loc="left")
     return _svg(figure)
 
@@ -186,6 +189,7 @@ def misunderstood_chart(rows: List[Tuple[str, int]]) -> bytes:
                   transform=axes.transAxes)
         axes.set_yticks([])
     axes.set_xlabel("times this week")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title("Top misunderstood messages this week", loc="left")
     return _svg(figure)
 
