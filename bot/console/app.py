@@ -46,7 +46,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 COOKIE = "console_session"
 LOGIN_COOKIE = "console_login"
+# New events are indexed at most every 2 s; the whole index is checked for erased
+# conversations every 30 s (about 0.3 s at 100,000 conversations). The conversations on the
+# page shown and the one opened are always checked, so an erased one is never shown.
 SYNC_EVERY_SECONDS = 2.0
+SWEEP_EVERY_SECONDS = 30.0
 KEY_PATTERN = re.compile(r"[0-9a-f]{64}")
 CHARTS = ("dispositions", "fallbacks", "left", "misunderstood")
 HEADERS = {
@@ -77,6 +81,7 @@ class Console:
             "%Y-%m-%d %H:%M") if m else ""
         self.templates.filters["level"] = lambda v: (v or "none").replace("_", " ")
         self._synced = 0.0
+        self._swept = 0.0
         self._sync_lock = asyncio.Lock()
 
     # ---------------------------------------------------------------- helpers
@@ -96,6 +101,9 @@ class Console:
             if force or time.monotonic() - self._synced > SYNC_EVERY_SECONDS:
                 await self.run(self.index.sync)
                 self._synced = time.monotonic()
+            if time.monotonic() - self._swept > SWEEP_EVERY_SECONDS:
+                await self.run(self.index.drop_erased)
+                self._swept = time.monotonic()
 
     def render(self, request: web.Request, template: str, status: int = 200, **values):
         session = request.get("session")

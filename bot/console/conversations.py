@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Dict, Iterable, List, Optional
 
-from sqlalchemy import (and_, delete, exists, func, insert, literal, not_, or_, select,
-                        update)
+from sqlalchemy import (and_, bindparam, delete, exists, func, insert, literal, not_, or_,
+                        select, update)
 from sqlalchemy.engine import Connection, Engine
 
 from bot.clinical import triage
@@ -39,7 +39,8 @@ FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = ("action_default_fallback",)
 FALLBACK_RESPONSES = ("utter_default", "utter_answer_not_understood")
 PAGE_SIZE = 50
-SYNC_BATCH = 20_000
+SYNC_BATCH = 100_000  # events per step of a sync
+OVERLAP = 100  # event ids read again at each sync (see sync)
 
 
 def _moment(timestamp: Optional[float]) -> datetime:
@@ -119,40 +120,64 @@ class Index:
         self.tracker = tracker
         self.console = console
         self.secret = secret
+        self._events_table = None
 
     def key_of(self, conversation_id: str) -> str:
         return pseudonym.conversation_key(conversation_id, self.secret)
 
     def _events(self):
-        return tracker_tables.events_table(self.tracker)
+        # Reflected once (reflection costs more than an inbox query); Rasa creates the table
+        # when its server starts, so until then this asks again.
+        if self._events_table is None:
+            self._events_table = tracker_tables.events_table(self.tracker)
+        return self._events_table
 
     # ---------------------------------------------------------------- keeping the index
 
     def sync(self) -> int:
-        """Bring the index up to date; the number of conversations re-summarised."""
+        """Index the events stored since the last sync; the number of conversations
+        re-summarised. Erased conversations are found by `drop_erased`."""
         events = self._events()
         if events is None:
             return 0
-        changed = 0
+        changed: set = set()
         while True:
             with self.console.connect() as connection:
                 seen = connection.execute(
                     select(func.max(conversations.c.last_event_id))).scalar() or 0
+            # A range of the primary key (a GROUP BY made SQLite walk the whole sender index:
+            # 80 ms at 100,000 conversations with nothing new). Ids are read again a little
+            # before the mark: PostgreSQL can commit a lower id after a higher one.
             with self.tracker.connect() as connection:
-                senders = [row[0] for row in connection.execute(
-                    select(events.c.sender_id).where(events.c.id > seen)
-                    .group_by(events.c.sender_id)
-                    .order_by(func.max(events.c.id)).limit(SYNC_BATCH))]
-            if not senders:
+                found = list(connection.execute(
+                    select(events.c.id, events.c.sender_id)
+                    .where(events.c.id > max(0, seen - OVERLAP)).order_by(events.c.id)
+                    .limit(SYNC_BATCH + OVERLAP)))
+            newest: Dict[str, int] = {}
+            for event_id, sender in found:
+                newest[sender] = event_id
+            indexed = self._indexed_up_to([s for s, i in newest.items() if i <= seen])
+            fresh = [s for s, i in newest.items() if i > seen or indexed.get(s, 0) < i]
+            if not fresh:
                 break
-            self._summarise(senders)
-            changed += len(senders)
-            if len(senders) < SYNC_BATCH:
+            senders = fresh
+            # Up to the batch's last event only, so that the mark never passes an event that
+            # a later batch has still to index.
+            self._summarise(senders, up_to=found[-1][0])
+            changed |= set(fresh)
+            if len(found) < SYNC_BATCH + OVERLAP:
                 break
-        self.drop_erased()
-        return changed
+        return len(changed)
 
-    def _summarise(self, senders: List[str]) -> None:
+    def _indexed_up_to(self, senders: List[str]) -> Dict[str, int]:
+        if not senders:
+            return {}
+        with self.console.connect() as connection:
+            return dict(connection.execute(
+                select(conversations.c.conversation_id, conversations.c.last_event_id)
+                .where(conversations.c.conversation_id.in_(senders))).all())
+
+    def _summarise(self, senders: List[str], up_to: int) -> None:
         events = self._events()
         rows: Dict[str, list] = {sender: [] for sender in senders}
         with self.tracker.connect() as connection:
@@ -160,25 +185,50 @@ class Index:
                 chunk = senders[start:start + 500]
                 for sender, event_id, data in connection.execute(
                         select(events.c.sender_id, events.c.id, events.c.data)
-                        .where(events.c.sender_id.in_(chunk)).order_by(events.c.id)):
+                        .where(and_(events.c.sender_id.in_(chunk), events.c.id <= up_to))
+                        .order_by(events.c.id)):
                     rows[sender].append((event_id, data))
-        with self.console.begin() as connection:
-            for sender, found in rows.items():
-                if not found:
-                    continue
+        summaries = []
+        for sender, found in rows.items():
+            if found:
                 summary = summarise(sender, [json.loads(data) for _, data in found])
                 summary["last_event_id"] = found[-1][0]
-                key = self.key_of(sender)
-                done = connection.execute(update(conversations).where(
-                    conversations.c.conversation_id == sender).values(**summary)).rowcount
-                if not done:
-                    connection.execute(insert(conversations).values(
-                        conversation_key=key, **summary))
+                summaries.append(summary)
+        # Two executemany statements, not one statement per conversation (the first index of
+        # 100,000 conversations spent most of its time building statements).
+        with self.console.begin() as connection:
+            known = set()
+            for start in range(0, len(senders), 500):
+                known |= {r[0] for r in connection.execute(
+                    select(conversations.c.conversation_id).where(
+                        conversations.c.conversation_id.in_(senders[start:start + 500])))}
+            changed = [dict(s, match_id=s["conversation_id"]) for s in summaries
+                       if s["conversation_id"] in known]
+            if changed:
+                columns = [k for k in summaries[0] if k != "conversation_id"]
+                connection.execute(
+                    update(conversations)
+                    .where(conversations.c.conversation_id == bindparam("match_id"))
+                    .values({k: bindparam(k) for k in columns}), changed)
+            new = [dict(s, conversation_key=self.key_of(s["conversation_id"]))
+                   for s in summaries if s["conversation_id"] not in known]
+            if new:
+                connection.execute(insert(conversations), new)
 
     def drop_erased(self, keys: Optional[Iterable[str]] = None) -> List[str]:
         """Forget conversations whose events are gone (all of them, or only `keys`), with
         what staff attached to them; the keys dropped."""
         events = self._events()
+        if keys is None and events is not None and self.tracker is self.console:
+            # One database: one anti-join over the index (an index probe per conversation).
+            with self.console.begin() as connection:
+                gone = [r[0] for r in connection.execute(
+                    select(conversations.c.conversation_key).where(~exists(
+                        select(literal(1)).where(
+                            events.c.sender_id == conversations.c.conversation_id))))]
+                if gone:
+                    forget(connection, gone)
+            return gone
         with self.console.connect() as connection:
             query = select(conversations.c.conversation_key, conversations.c.conversation_id)
             if keys is not None:
@@ -272,14 +322,14 @@ class Filters:
             found.append(c.abandoned_at.is_not(None))
         elif self.abandoned:
             found.append(c.abandoned_at == self.abandoned)
+        # Tags and reviews are few: IN lets the database start from them (an EXISTS per row
+        # walked all 100,000 conversations when no tag matched: 368 ms, make it 1 ms).
         if self.tag:
-            found.append(exists(select(literal(1)).where(and_(
-                conversation_tags.c.conversation_key == c.conversation_key,
-                conversation_tags.c.tag == self.tag))))
+            found.append(c.conversation_key.in_(select(conversation_tags.c.conversation_key)
+                                                .where(conversation_tags.c.tag == self.tag)))
         if self.reviewed is not None:
-            done = exists(select(literal(1)).where(and_(
-                reviews.c.conversation_key == c.conversation_key,
-                reviews.c.reviewed.is_(True))))
+            done = c.conversation_key.in_(select(reviews.c.conversation_key)
+                                          .where(reviews.c.reviewed.is_(True)))
             found.append(done if self.reviewed else not_(done))
         return found
 

@@ -120,4 +120,6 @@ conversations = Table(
     Index("ix_console_conv_channel", "channel", "last_at", "id"),
     Index("ix_console_conv_abandoned", "abandoned_at", "last_at", "id"),
     Index("ix_console_conv_confidence", "min_confidence"),
+    # The sync's high-water mark: max(last_event_id).
+    Index("ix_console_conv_last_event", "last_event_id"),
 )

@@ -117,6 +117,7 @@ INDEXES = {
     "ix_console_conv_channel": ["channel", "last_at", "id"],
     "ix_console_conv_abandoned": ["abandoned_at", "last_at", "id"],
     "ix_console_conv_confidence": ["min_confidence"],
+    "ix_console_conv_last_event": ["last_event_id"],
 }
 
 

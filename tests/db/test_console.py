@@ -23,6 +23,7 @@ from bot.console import app as console_app
 from bot.console import auth
 from bot.storage import database, erasure, pseudonym, tracker_tables
 from bot.storage.tracker_store import ErasableSQLTrackerStore
+from tests.conftest import migrate
 
 DOMAIN = Domain.load(str(Path(__file__).parents[2] / "domain.yml"))
 SECRET = "console-test-secret"
@@ -90,18 +91,40 @@ def add_account(url, name, role):
     engine.dispose()
 
 
+def prepare(url):
+    store_conversations(url)
+    add_account(url, "admin1", "admin")
+    add_account(url, "rev1", "reviewer")
+    return url
+
+
 @pytest.fixture
-def stored(db_url):
-    store_conversations(db_url)
-    add_account(db_url, "admin1", "admin")
-    add_account(db_url, "rev1", "reviewer")
-    return db_url
+def stored(tmp_path):
+    """SQLite: the web layer's tests."""
+    url = f"sqlite:///{tmp_path / 'console.db'}"
+    migrate(url)
+    return prepare(url)
+
+
+@pytest.fixture
+def stored_both(db_url):
+    """SQLite and PostgreSQL: the tests of what the queries find and forget."""
+    return prepare(db_url)
+
+
+async def open_client(url):
+    return TestClient(TestServer(console_app.make_app(url, url, SECRET.encode())))
 
 
 @pytest_asyncio.fixture
 async def client(stored):
-    application = console_app.make_app(stored, stored, SECRET.encode())
-    async with TestClient(TestServer(application)) as test_client:
+    async with await open_client(stored) as test_client:
+        yield test_client
+
+
+@pytest_asyncio.fixture
+async def client_both(stored_both):
+    async with await open_client(stored_both) as test_client:
         yield test_client
 
 
@@ -248,7 +271,8 @@ async def test_a_message_with_markup_is_shown_as_text(client):
     assert "rest:selfcare" not in html and key("rest:selfcare") in html
 
 
-async def test_the_inbox_filters(client):
+async def test_the_inbox_filters(client_both):
+    client = client_both
     await log_in(client)
 
     async def keys(query):
@@ -284,7 +308,8 @@ async def test_pages_are_keyset_pages(client, stored, monkeypatch):
     assert "after=" not in html
 
 
-async def test_an_erased_conversation_is_gone(client, stored):
+async def test_an_erased_conversation_is_gone(client_both, stored_both):
+    client, stored = client_both, stored_both
     await log_in(client)
     conversation = key("rest:fallback")
     page = await client.get(f"/conversations/{conversation}")
@@ -320,7 +345,8 @@ async def test_an_erased_conversation_is_gone(client, stored):
     assert "blorp the flange" in export and "rest:" not in export
 
 
-async def test_an_erased_conversation_leaves_the_inbox_between_syncs(client, stored):
+async def test_an_erased_conversation_leaves_the_inbox_between_syncs(client_both, stored_both):
+    client, stored = client_both, stored_both
     await log_in(client)
     assert key("socketio:abc") in await (await client.get("/inbox")).text()
     engine = database.make_engine(stored)
@@ -344,3 +370,48 @@ async def test_staff_actions_are_audited(client, stored):
     assert ("rev1", "view", conversation) in actions
     assert ("rev1", "export_dialogue", conversation) in actions
     assert ("rev1", "export_nlu", None) in actions
+
+
+def test_the_index_follows_new_events_in_batches_and_late_commits(tmp_path, monkeypatch):
+    """Small batches never skip an event; an event committed late with a lower id (as
+    PostgreSQL's sequences allow) is still indexed."""
+    import json
+
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    from bot.console import conversations
+
+    url = f"sqlite:///{tmp_path / 'index.db'}"
+    migrate(url)
+    engine = database.make_engine(url)
+    table = SQLTrackerStore.SQLEvent.__table__
+    table.create(engine)
+
+    def add(event_id, sender, event):
+        with engine.begin() as connection:
+            connection.execute(sa.insert(table).values(
+                id=event_id, sender_id=sender, type_name=event["event"],
+                timestamp=event.get("timestamp", 1.0), data=json.dumps(event)))
+
+    turn = {"event": "user", "timestamp": 1.0, "text": "hi",
+            "parse_data": {"intent": {"name": "greet", "confidence": 0.9}}}
+    for n in range(1, 31):  # three conversations, interleaved
+        add(n, f"rest:{n % 3}", dict(turn, timestamp=float(n)))
+    monkeypatch.setattr(conversations, "SYNC_BATCH", 7)
+    monkeypatch.setattr(conversations, "OVERLAP", 3)
+    index = conversations.Index(engine, engine, SECRET.encode())
+    assert index.sync() == 3
+    with engine.connect() as connection:
+        rows = {r.conversation_id: (r.user_turns, r.last_event_id) for r in connection.execute(
+            sa.select(conversations.conversations))}
+    assert rows == {"rest:0": (10, 30), "rest:1": (10, 28), "rest:2": (10, 29)}
+    add(40, "rest:1", dict(turn, timestamp=40.0))
+    add(35, "rest:2", {"event": "slot", "timestamp": 35.0, "name": "disposition",
+                       "value": "urgent"})  # committed after id 40
+    assert index.sync() == 2
+    with engine.connect() as connection:
+        level = connection.execute(sa.select(conversations.conversations.c.disposition).where(
+            conversations.conversations.c.conversation_id == "rest:2")).scalar()
+    assert level == "urgent"
+    assert index.sync() == 0
+    engine.dispose()
