@@ -142,7 +142,8 @@ def dispositions_chart(table: Dict[str, dict]) -> bytes:
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title("Conversations per day, by recommendation", loc="left")
     _day_labels(axes, days)
-    axes.legend(frameon=False, ncol=5, fontsize="small", loc="upper left")
+    axes.legend(frameon=False, ncol=5, fontsize="small", loc="upper center",
+                bbox_to_anchor=(0.5, -0.12))
     return _svg(figure)
 
 

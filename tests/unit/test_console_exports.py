@@ -103,3 +103,12 @@ def test_entities_are_checked_against_the_text():
         reviewing.parse_entities("symptom=pain", "my back hurts")
     with pytest.raises(reviewing.ReviewError, match="entity=phrase"):
         reviewing.parse_entities("just words", "just words")
+
+
+def test_staff_choose_retrieval_intents_by_their_sub_intent():
+    from bot.console.app import ROOT, domain_intents
+
+    intents = domain_intents(ROOT / "domain.yml")
+    assert "inform" in intents and "report_red_flag" in intents
+    assert "faq" not in intents and "faq/strain_healing_time" in intents
+    assert any(i.startswith("technique/") for i in intents)
