@@ -415,3 +415,31 @@ def test_the_index_follows_new_events_in_batches_and_late_commits(tmp_path, monk
     assert level == "urgent"
     assert index.sync() == 0
     engine.dispose()
+
+
+def test_the_command_line_manages_accounts_and_exports_annotations(tmp_path, monkeypatch,
+                                                                   capsys):
+    from bot.staff import cli
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    migrate(url)
+    monkeypatch.setenv("STAFF_PASSWORD", PASSWORD)
+    assert cli.main(["staff", "add", "lead", "--role", "admin", "--db", url]) == 0
+    monkeypatch.setenv("STAFF_PASSWORD", "too short")
+    assert cli.main(["staff", "add", "sam", "--role", "reviewer", "--db", url]) == 1
+    assert "at least 12 characters" in capsys.readouterr().err
+    assert cli.main(["staff", "disable", "lead", "--db", url]) == 0
+    assert cli.main(["staff", "list", "--db", url]) == 0
+    assert re.search(r"lead\s+admin\s+disabled", capsys.readouterr().out)
+    engine = database.make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO console_annotations (text, intent, entities, created_at) "
+            "VALUES ('numb bum since monday', 'report_red_flag', '[]', '2026-12-01 10:00:00.000000')"))
+        trail = connection.execute(sa.text("SELECT action FROM staff_audit")).scalars().all()
+    engine.dispose()
+    assert trail == ["staff_add", "staff_disable"]
+    out = tmp_path / "nlu.yml"
+    assert cli.main(["annotations", "export", "-o", str(out), "--db", url]) == 0
+    assert "- intent: report_red_flag\n  examples: |\n    - numb bum since monday\n" in \
+        out.read_text()
