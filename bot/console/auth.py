@@ -24,7 +24,7 @@ from typing import List, Optional
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from bot.console.schema import ROLES, audit, login_failures, staff, staff_sessions
@@ -152,6 +152,7 @@ def open_session(connection: Connection, member: Staff) -> str:
     token = secrets.token_urlsafe(32)
     moment = now()
     connection.execute(delete(staff_sessions).where(staff_sessions.c.expires_at < moment))
+    forget_failures_before(connection, moment - timedelta(minutes=LOCK_MINUTES))
     connection.execute(insert(staff_sessions).values(
         token_hash=_token_hash(token), staff_id=member.id, csrf_token=secrets.token_urlsafe(32),
         created_at=moment, expires_at=moment + timedelta(hours=SESSION_HOURS)))
@@ -193,4 +194,4 @@ def recent_audit(connection: Connection, limit: int = 200) -> list:
 
 
 def forget_failures_before(connection: Connection, cutoff: datetime) -> None:
-    connection.execute(delete(login_failures).where(or_(login_failures.c.at < cutoff)))
+    connection.execute(delete(login_failures).where(login_failures.c.at < cutoff))
