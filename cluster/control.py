@@ -3,7 +3,7 @@
     python cluster/control.py start | stop | status
 
 Two Rasa servers and two action servers on 127.0.0.1, PostgreSQL as the tracker store, Redis
-as the lock store, nginx in front. Every process is started here, its id written under
+as the lock store, nginx in front; the staff console behind nginx on a port of its own. Every process is started here, its id written under
 $CLUSTER_DIR/pids/, and stopped by that id. The reliability tests drive the same class.
 
 Settings (environment; defaults in brackets):
@@ -11,6 +11,8 @@ Settings (environment; defaults in brackets):
   CLUSTER_PORT [5700]             the load balancer: chat channels for the public
   CLUSTER_RASA_PORTS [5701,5702]  the Rasa servers (HTTP API with token, on 127.0.0.1)
   CLUSTER_ACTION_PORTS [5751,5752] the action servers; CLUSTER_ACTION_LB_PORT [5750]
+  CLUSTER_CONSOLE_PORT [CLUSTER_PORT+80]  the staff console through nginx (staff only);
+  CLUSTER_CONSOLE_BACKEND_PORT [CLUSTER_PORT+81]  the console itself, on 127.0.0.1
   TRACKER_DB_URL [postgresql://postgres@127.0.0.1:5432/triage_cluster]  created if missing
   LOCK_STORE_URL [redis://127.0.0.1:6379/3], LOCK_STORE_PREFIX [triagecluster]
   TICKET_LOCK_LIFETIME [30]       seconds a dead server's ticket blocks its conversation
@@ -67,6 +69,9 @@ class Cluster:
         self.rasa_ports = _ports(env.get("CLUSTER_RASA_PORTS", "5701,5702"))
         self.action_ports = _ports(env.get("CLUSTER_ACTION_PORTS", "5751,5752"))
         self.action_lb_port = int(env.get("CLUSTER_ACTION_LB_PORT", "5750"))
+        self.console_port = int(env.get("CLUSTER_CONSOLE_PORT", self.port + 80))
+        self.console_backend_port = int(env.get("CLUSTER_CONSOLE_BACKEND_PORT",
+                                                self.port + 81))
         self.model = env.get("MODEL", str(ROOT / "models" / "triage.tar.gz"))
         self.nginx = env.get("NGINX", "/usr/sbin/nginx")
         self.max_body = env.get("CLUSTER_MAX_BODY", "64k")
@@ -91,7 +96,7 @@ class Cluster:
     @property
     def services(self) -> list:
         return ([f"actions-{i + 1}" for i in range(len(self.action_ports))]
-                + [f"rasa-{i + 1}" for i in range(len(self.rasa_ports))])
+                + [f"rasa-{i + 1}" for i in range(len(self.rasa_ports))] + ["console-1"])
 
     @property
     def url(self) -> str:
@@ -171,6 +176,9 @@ class Cluster:
         if kind == "actions":
             return [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
                     "--port", str(self.action_ports[index])]
+        if kind == "console":
+            return [str(VENV_BIN / "python"), "-m", "bot.console", "--host", "127.0.0.1",
+                    "--port", str(self.console_backend_port)]
         # bot.channels.serve reads the API token (and JWT secret) from the environment.
         return [str(VENV_BIN / "python"), "-m", "bot.channels.serve", "--model", self.model,
                 "--interface", "127.0.0.1", "--port", str(self.rasa_ports[index]),
@@ -192,6 +200,8 @@ class Cluster:
         kind, number = name.rsplit("-", 1)
         if kind == "actions":
             return f"http://127.0.0.1:{self.action_ports[int(number) - 1]}/health"
+        if kind == "console":
+            return f"http://127.0.0.1:{self.console_backend_port}/health"
         return f"http://127.0.0.1:{self.rasa_ports[int(number) - 1]}/status?token=" \
                + self.secret("RASA_API_TOKEN")
 
@@ -227,7 +237,9 @@ class Cluster:
             user = (f"user {pwd.getpwuid(os.geteuid()).pw_name} "
                     f"{grp.getgrgid(os.getegid()).gr_name};")
         text = (template.replace("@USER@", user).replace("@VAR@", str(self.dir))
-                .replace("@PORT@", str(self.port)).replace("@ACTION_PORT@", str(self.action_lb_port))
+                .replace("@PORT@", str(self.port))
+                .replace("@CONSOLE_PORT@", str(self.console_port))
+                .replace("@CONSOLE_BACKEND@", str(self.console_backend_port)).replace("@ACTION_PORT@", str(self.action_lb_port))
                 .replace("@MAX_BODY@", self.max_body).replace("@ORIGINS@", allowed)
                 .replace("@RASA_SERVERS@", servers(self.rasa_ports, "5s"))
                 .replace("@ACTION_SERVERS@", servers(self.action_ports, "2s")))
@@ -267,7 +279,8 @@ class Cluster:
             self.stop()
             raise
         print(f"==> cluster ready in {time.monotonic() - started:.0f} s: {self.url} "
-              f"(REST {self.url}/webhooks/rest/webhook, socket.io {self.url}/socket.io)")
+              f"(REST {self.url}/webhooks/rest/webhook, socket.io {self.url}/socket.io); "
+              f"staff console http://127.0.0.1:{self.console_port}/")
 
     # --- stop ----------------------------------------------------------------------------
     def stop_service(self, name: str, sig=signal.SIGTERM, timeout: float = 20) -> bool:

@@ -15,11 +15,14 @@ TRACKER_DB_NAME="${TRACKER_DB_URL##*/}"
 # The chat widget's page (bot/web/server.py) and the origins allowed to talk to the bot from a
 # browser (comma-separated; the widget page's own origin by default).
 : "${WIDGET_PORT:=8080}"
+# The staff console (python -m bot.console; README "The staff console").
+: "${CONSOLE_PORT:=8090}"
 : "${CORS_ORIGINS:=http://localhost:${WIDGET_PORT},http://127.0.0.1:${WIDGET_PORT}}"
 # Telegram (credentials.yml): off while TELEGRAM_TOKEN is empty.
 : "${TELEGRAM_TOKEN:=}" "${TELEGRAM_BOT_NAME:=}" "${TELEGRAM_WEBHOOK_URL:=}"
 : "${TELEGRAM_API_URL:=https://api.telegram.org}" "${TELEGRAM_WEBHOOK_SECRET:=}"
 export REGION EMERGENCY_NUMBER RASA_PORT ACTION_PORT ACTION_ENDPOINT_URL WIDGET_PORT CORS_ORIGINS
+export CONSOLE_PORT
 # The REST webhook (bot/channels/auth.py): open on a server that listens on a loopback address
 # only (make run on this machine, as the README's curl example uses it); anywhere else it
 # needs REST_TOKEN or a JWT signed with REST_JWT_SECRET.

@@ -36,6 +36,9 @@ pids+=($!)
 echo "==> starting the chat widget's page on port ${WIDGET_PORT}"
 .venv/bin/python -m bot.web --port "$WIDGET_PORT" &
 pids+=($!)
+echo "==> starting the staff console on port ${CONSOLE_PORT}"
+.venv/bin/python -m bot.console --port "$CONSOLE_PORT" &
+pids+=($!)
 
 ready=""
 for _ in $(seq 1 180); do
@@ -43,10 +46,12 @@ for _ in $(seq 1 180); do
     kill -0 "$pid" 2>/dev/null || { echo "error: a server exited during start-up (see its output above)" >&2; exit 1; }
   done
   if http_up "http://127.0.0.1:${RASA_PORT}/" && http_up "http://127.0.0.1:${ACTION_PORT}/health" \
-     && http_up "http://127.0.0.1:${WIDGET_PORT}/health"; then ready=1; break; fi
+     && http_up "http://127.0.0.1:${WIDGET_PORT}/health" \
+     && http_up "http://127.0.0.1:${CONSOLE_PORT}/health"; then ready=1; break; fi
   sleep 1
 done
 [ -n "$ready" ] || { echo "error: the servers did not answer within 180 s" >&2; exit 1; }
+console_hint=$(.venv/bin/python -c 'from bot.console.__main__ import first_run_hint; print(first_run_hint())') || true
 cat <<MSG
 
   The bot is ready.
@@ -54,8 +59,10 @@ cat <<MSG
   REST:    curl -s -XPOST http://localhost:${RASA_PORT}/webhooks/rest/webhook \\
              -d '{"sender": "me", "message": "hi"}'
   Shell:   in another terminal, make shell (it uses this action server)
+  Staff console: http://localhost:${CONSOLE_PORT}/
+${console_hint}
   Health system in replies: REGION=${region_line} (set REGION or EMERGENCY_NUMBER to change it)
-  Press Ctrl-C to stop both servers.
+  Press Ctrl-C to stop the servers.
 
 MSG
 wait -n "${pids[@]}"

@@ -4,6 +4,8 @@
     python -m bot purge [--older-than 30d] [--tracker-db URL]
     python -m bot dialogue FILE... [--url URL] [--quiet]
     python -m bot safety-report [--url URL] [--sets vignettes heldout]
+    python -m bot staff add NAME --role reviewer|admin | staff list | staff disable NAME
+    python -m bot annotations export [-o FILE]
 """
 from __future__ import annotations
 
@@ -20,7 +22,11 @@ from typing import Optional
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from tabulate import tabulate
 
+from bot import settings
 from bot.clinical import triage
+from bot.console import auth as console_auth
+from bot.console import exports as console_exports
+from bot.console import reviewing as console_reviewing
 from bot.staff import dialogue, safety_report
 from bot.storage import database, records, tracker_tables
 
@@ -145,6 +151,66 @@ def cmd_purge(args) -> int:
     return 0
 
 
+def staff_password() -> str:
+    """STAFF_PASSWORD or STAFF_PASSWORD_FILE, else asked twice at the terminal; never an
+    argument (the process list would show it)."""
+    try:
+        password = settings.secret("STAFF_PASSWORD")
+    except settings.ConfigurationError as error:
+        raise UsageError(str(error)) from None
+    if password:
+        return password
+    if not sys.stdin.isatty():
+        raise UsageError("no password: set STAFF_PASSWORD or STAFF_PASSWORD_FILE, or run "
+                         "this at a terminal to be asked")
+    import getpass
+    password = getpass.getpass("Password (12 characters or more): ")
+    if getpass.getpass("Again: ") != password:
+        raise UsageError("the two passwords differ")
+    return password
+
+
+def cmd_staff(args, session) -> int:
+    connection = session.connection()
+    try:
+        if args.staff_command == "add":
+            member = console_auth.add_staff(connection, args.name, args.role, staff_password())
+            console_auth.record(connection, None, "staff_add",
+                                detail=f"{member.name} ({member.role}) from the command line")
+            print(f"added {member.name} ({member.role})")
+        elif args.staff_command == "disable":
+            member = console_auth.set_active(connection, args.name, False)
+            console_auth.record(connection, None, "staff_disable",
+                                detail=f"{member.name} from the command line")
+            print(f"disabled {member.name}; their sessions are closed")
+        else:
+            members = console_auth.list_staff(connection)
+            if not members:
+                print("no staff accounts: python -m bot staff add NAME --role admin")
+            else:
+                print(tabulate([[m.name, m.role, "active" if m.active else "disabled"]
+                                for m in members], headers=["name", "role", "status"]))
+    except console_auth.AccountError as error:
+        print(f"error: {error}", file=sys.stderr)
+        session.rollback()
+        return 1
+    return 0
+
+
+def cmd_annotations(args, session) -> int:
+    rows = console_reviewing.all_annotations(session.connection())
+    text = console_exports.nlu_yaml(rows)
+    console_auth.record(session.connection(), None, "export_nlu",
+                        detail=f"{len(rows)} annotation(s) from the command line")
+    if args.output in (None, "-"):
+        sys.stdout.write(text)
+    else:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        print(f"{len(rows)} annotation(s) written to {args.output}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     # --db is accepted before or after the command words.
     common = argparse.ArgumentParser(add_help=False)
@@ -210,6 +276,28 @@ def build_parser() -> argparse.ArgumentParser:
                     "bot (its API must be on) and report emergency sensitivity, safety, "
                     "accuracy, over-triage and red-flag recall by phenomenon.")
     safety_report.add_arguments(report)
+
+    members = commands.add_parser("staff", help="staff accounts of the console",
+                                  description="Accounts of the staff console (python -m "
+                                              "bot.console). The password of a new account "
+                                              "comes from STAFF_PASSWORD or "
+                                              "STAFF_PASSWORD_FILE, or is asked for.")
+    member_commands = members.add_subparsers(dest="staff_command", required=True)
+    add = member_commands.add_parser("add", help="add an account", parents=[common])
+    add.add_argument("name")
+    add.add_argument("--role", choices=console_auth.ROLES, required=True)
+    member_commands.add_parser("list", help="the accounts", parents=[common])
+    disable = member_commands.add_parser("disable", help="disable an account and close its "
+                                                          "sessions", parents=[common])
+    disable.add_argument("name")
+    members.set_defaults(handler=cmd_staff)
+
+    notes = commands.add_parser("annotations", help="messages staff annotated in the console")
+    note_commands = notes.add_subparsers(dest="annotations_command", required=True)
+    export_notes = note_commands.add_parser(
+        "export", help="as Rasa NLU YAML, ready to merge into data/nlu/", parents=[common])
+    export_notes.add_argument("--output", "-o", help="file to write (default: standard output)")
+    notes.set_defaults(handler=cmd_annotations)
     return parser
 
 

@@ -24,6 +24,7 @@ LAYER = {
     "storage": 2,
     "channels": 3,
     "web": 3,
+    "console": 3,
     "staff": 4,
 }
 # The action server runs the triage and writes records; it never loads the NLU, channels,
