@@ -273,5 +273,13 @@ def _select_responses_only_for_retrieval_intents() -> None:
         second = ranking[1] if len(ranking) > 1 else None
         return top in retrieval or (top == RED_FLAG_INTENT and second in retrieval)
 
+    # Rasa validates each component's run function by its type hints before it trains or
+    # loads a model: the same hints as its own, as objects (this module's annotations are
+    # strings that Rasa would resolve in the wrong namespace).
+    from typing import List
+
+    from rasa.shared.nlu.training_data.message import Message
+
+    process.__annotations__ = {"messages": List[Message], "return": List[Message]}
     ResponseSelector.process = process
     ResponseSelector._rasa_process = rasa_process

@@ -165,3 +165,105 @@ def test_sparse_features_are_joined_exactly_as_scipy_joins_them():
     with pytest.raises(ValueError, match="sequence dimensions do not match"):
         Features(scipy.sparse.coo_matrix((2, 3)), "sequence", "text", "a").combine_with_features(
             Features(scipy.sparse.coo_matrix((3, 3)), "sequence", "text", "b"))
+
+
+# --- 5. one kept session per endpoint ---------------------------------------------------
+
+def test_rasa_still_opens_a_session_per_request_through_session():
+    """What the kept session relies on: Rasa's request gets its session from `self.session()`
+    and enters it with `async with` (an upgrade that changes this must fail here)."""
+    import inspect
+
+    from rasa.utils.endpoints import EndpointConfig
+
+    source = inspect.getsource(EndpointConfig._rasa_request)
+    assert "async with self.session() as session:" in source
+
+
+def test_calls_to_an_endpoint_reuse_one_connection_and_get_rasa_s_answers():
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    async def scenario():
+        peers = []
+
+        async def handler(request):
+            peers.append(request.transport.get_extra_info("peername")[1])
+            body = await request.json()
+            if body.get("close"):
+                request.transport.close()  # the server drops the connection: no answer
+                return web.Response()
+            return web.json_response({"echo": body, "events": []})
+
+        app = web.Application()
+        app.router.add_post("/webhook", handler)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+        try:
+            answers = [await endpoint.request(json={"n": n}) for n in range(5)]
+            reference = await EndpointConfig._rasa_request(endpoint, json={"n": 9})
+            return answers, reference, peers
+        finally:
+            await runner.cleanup()
+
+    answers, reference, peers = asyncio.run(scenario())
+    assert answers == [{"echo": {"n": n}, "events": []} for n in range(5)]
+    assert reference == {"echo": {"n": 9}, "events": []}  # Rasa's own request, same answer
+    assert len(set(peers[:5])) == 1  # five calls, one connection
+    assert peers[5] != peers[0]  # Rasa's own opens its own
+
+
+def test_a_connection_the_server_closed_is_replaced_once_then_errors_are_rasa_s():
+    import aiohttp
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    async def scenario():
+        calls = []
+
+        async def handler(request):
+            calls.append(request.transport.get_extra_info("peername")[1])
+            if len(calls) in (2, 4, 5):
+                request.transport.close()  # dropped before any answer
+                return web.Response()
+            return web.json_response({"n": len(calls)})
+
+        app = web.Application()
+        app.router.add_post("/webhook", handler)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+        try:
+            first = await endpoint.request(json={})
+            second = await endpoint.request(json={})  # dropped once, sent again
+            with pytest.raises(aiohttp.ClientError):
+                await endpoint.request(json={})  # dropped twice: Rasa's error
+            return first, second, calls
+        finally:
+            await runner.cleanup()
+
+    first, second, calls = asyncio.run(scenario())
+    assert (first, second) == ({"n": 1}, {"n": 3})
+    assert len(calls) == 5
+
+
+# --- 6. the response selector only when its choice can be read ---------------------------
+
+def test_the_gated_selector_keeps_the_type_hints_rasa_validates_before_training():
+    """Rasa refuses to train or load a model whose component functions lack type hints
+    (rasa.engine.validation): the gated `process` must carry Rasa's own."""
+    import typing
+
+    from rasa.engine.validation import _validate_run_fn
+    from rasa.nlu.selectors.response_selector import ResponseSelector
+
+    assert typing.get_type_hints(ResponseSelector.process) == \
+        typing.get_type_hints(ResponseSelector._rasa_process)
+    assert callable(_validate_run_fn)  # the check this relies on is still there
