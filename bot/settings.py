@@ -140,3 +140,22 @@ def secret_or_local_key(name: str, key_file, environ=os.environ) -> bytes:
     if not value:
         raise ConfigurationError(f"{key_file} is empty: delete it, or set {name}")
     return value.encode()
+
+
+def duration(name: str, default: str, environ=os.environ):
+    """A length of time from the environment: '7d', '12h', '2w', '30m' or a number of days."""
+    from datetime import timedelta
+
+    raw = environ.get(name, "").strip() or default
+    match = re.fullmatch(r"(\d{1,5})\s*([mhdw]?)", raw)
+    if not match or int(match.group(1)) == 0:
+        raise ConfigurationError(f"{name} must be a length of time such as 7d, 12h, 2w or 30m; "
+                                 f"got {raw!r}")
+    value, unit = int(match.group(1)), match.group(2) or "d"
+    return {"m": timedelta(minutes=value), "h": timedelta(hours=value),
+            "d": timedelta(days=value), "w": timedelta(weeks=value)}[unit]
+
+
+def summary_ttl(environ=os.environ):
+    """How long a handover summary's link works (SUMMARY_TTL, default 7 days)."""
+    return duration("SUMMARY_TTL", "7d", environ)

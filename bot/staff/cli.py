@@ -1,6 +1,6 @@
 """Command line for staff: review triage cases, apply the retention policy, play test dialogues.
 
-    python -m bot cases list|show|export|stats [filters]
+    python -m bot cases list|show|summary|export|stats [filters]
     python -m bot purge [--older-than 30d] [--tracker-db URL]
     python -m bot dialogue FILE... [--url URL] [--quiet]
     python -m bot safety-report [--url URL] [--sets vignettes heldout]
@@ -22,7 +22,8 @@ from tabulate import tabulate
 
 from bot.clinical import triage
 from bot.staff import dialogue, safety_report
-from bot.storage import database, records, tracker_tables
+from bot.handover import summary as handover
+from bot.storage import database, records, summaries, tracker_tables
 
 DEFAULT_RETENTION = os.environ.get("RETENTION", "30d")
 
@@ -87,6 +88,21 @@ def cmd_show(args, session) -> int:
     return 0
 
 
+def cmd_summary(args, session) -> int:
+    """A handover summary by the reference the person was given (it shows on their copy)."""
+    found = summaries.by_reference(session, args.reference)
+    if found is None:
+        print(f"no summary with reference {args.reference!r} (expired ones are purged)",
+              file=sys.stderr)
+        return 1
+    print(handover.as_text(handover.sections(
+        found.facts, reference=found.reference,
+        created_at=records.as_utc(found.created_at).isoformat(),
+        expires_at=records.as_utc(found.expires_at).isoformat())), end="")
+    print(f"conversation: {found.conversation_key[:12]}")
+    return 0
+
+
 def cmd_export(args, session) -> int:
     rows = [r.as_dict() for r in records.find(session, disposition=args.disposition,
                                               **_filters(args))]
@@ -136,12 +152,14 @@ def cmd_purge(args) -> int:
     try:
         with database.unit_of_work(records_engine) as session:
             removed_records = records.purge_before(session, cutoff)
+            removed_summaries = summaries.purge_before(session, cutoff)
         removed_events = tracker_tables.purge_before(tracker_engine, cutoff)
     finally:
         records_engine.dispose()
         tracker_engine.dispose()
     print(f"purged data older than {cutoff:%Y-%m-%d %H:%M} UTC: {removed_records} triage "
-          f"record(s), {removed_events} tracker event(s)")
+          f"record(s), {removed_summaries} summary(ies) (older or expired), {removed_events} tracker "
+          f"event(s)")
     return 0
 
 
@@ -174,6 +192,11 @@ def build_parser() -> argparse.ArgumentParser:
     show = case_commands.add_parser("show", help="one case in full", parents=[common])
     show.add_argument("id", type=int)
     show.set_defaults(handler=cmd_show)
+
+    summary = case_commands.add_parser("summary", help="a handover summary by its reference",
+                                       parents=[common])
+    summary.add_argument("reference", help="the reference on the summary, e.g. ABCD-EFGH")
+    summary.set_defaults(handler=cmd_summary)
 
     export = case_commands.add_parser("export", help="cases as CSV or JSON", parents=[common])
     filters(export)
