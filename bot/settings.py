@@ -159,3 +159,25 @@ def duration(name: str, default: str, environ=os.environ):
 def summary_ttl(environ=os.environ):
     """How long a handover summary's link works (SUMMARY_TTL, default 7 days)."""
     return duration("SUMMARY_TTL", "7d", environ)
+
+
+# The levels after which the bot offers to check in, and when (issue 16).
+CHECKIN_LEVELS = ("self_care", "see_doctor")
+_CHECKIN_DEFAULT_DAYS = {"self_care": "3", "see_doctor": "14"}
+
+
+def checkin_days(level: str, environ=os.environ) -> int:
+    """Whole days after the advice to check in: CHECKIN_DAYS_SELF_CARE (default 3) and
+    CHECKIN_DAYS_SEE_DOCTOR (default 14)."""
+    name = f"CHECKIN_DAYS_{level.upper()}"
+    raw = environ.get(name, "").strip() or _CHECKIN_DEFAULT_DAYS[level]
+    if not re.fullmatch(r"\d{1,3}", raw) or not 1 <= int(raw) <= 365:
+        raise ConfigurationError(f"{name} must be a whole number of days from 1 to 365; "
+                                 f"got {raw!r}")
+    return int(raw)
+
+
+def checkin_slots(environ=os.environ) -> Dict[str, str]:
+    """The slots that put the check-in delays into the offer ({checkin_days_self_care}...)."""
+    return {f"checkin_days_{level}": str(checkin_days(level, environ))
+            for level in CHECKIN_LEVELS}

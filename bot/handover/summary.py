@@ -73,7 +73,7 @@ def answer_words(question_id: str, answer: str) -> str:
 
 
 def rule_words(rule: str) -> str:
-    rules = wording()["rules"]
+    rules = wording()["reasons"]
     if rule.startswith("flag:"):
         return rules["flag"].format(flag=wording()["flags"][rule.split(":", 1)[1]])
     if rule.endswith(":yes") or rule.endswith(":unsure"):

@@ -2,8 +2,8 @@
 
 The erase action (actions/erase_my_data.py) calls `Erasure.erase` in the action server. It
 deletes, in this order:
-1. the triage records and handover summaries of the conversation (the records database, under
-   its pseudonym);
+1. the triage records, handover summaries and check-ins of the conversation (the records
+   database, under its pseudonym);
 2. the conversation's stored events (the tracker database), only if step 1 succeeded.
 When both live in one database (the default), both deletes are one transaction: all or nothing.
 The answer says what was deleted, and names the response that tells the person exactly that:
@@ -30,7 +30,7 @@ from typing import Optional
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine, make_url
 
-from bot.storage import database, pseudonym, records, summaries, tracker_tables
+from bot.storage import checkins, database, pseudonym, records, summaries, tracker_tables
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +54,10 @@ class Outcome:
 
 
 def erase_records(session, key: str) -> int:
-    """The conversation's triage records and handover summaries, in the caller's transaction."""
-    return records.erase_conversation(session, key) + summaries.erase_conversation(session, key)
+    """The conversation's triage records, handover summaries and check-ins (so a check-in of
+    an erased conversation never fires), in the caller's transaction."""
+    return records.erase_conversation(session, key) + summaries.erase_conversation(session, key) \
+        + checkins.erase_conversation(session, key)
 
 
 def same_database(first: str, second: str) -> bool:

@@ -91,3 +91,25 @@ def test_the_pdf_is_real_text_with_title_language_outline_and_tags():
     top = reader.outline
     assert top[0]["/Title"] == summary.wording()["title"]
     assert [item["/Title"] for item in top[1]] == [section.heading for section in parts()]
+
+
+def test_the_wording_file_has_no_key_that_rasa_would_train_on():
+    # rasa train reads every YAML file under data/ (a top-level "rules" broke training once).
+    assert not {"nlu", "rules", "stories", "responses", "intents"} & set(summary.wording())
+
+
+def test_the_summary_and_check_in_settings_are_checked():
+    from datetime import timedelta
+
+    assert settings.summary_ttl({}) == timedelta(days=7)
+    assert settings.summary_ttl({"SUMMARY_TTL": "12h"}) == timedelta(hours=12)
+    assert settings.checkin_days("self_care", {}) == 3
+    assert settings.checkin_days("see_doctor", {}) == 14
+    assert settings.checkin_slots({"CHECKIN_DAYS_SELF_CARE": "5"}) == {
+        "checkin_days_self_care": "5", "checkin_days_see_doctor": "14"}
+    for bad in ("0", "7 days", "-1", "1y"):
+        with pytest.raises(settings.ConfigurationError, match="SUMMARY_TTL"):
+            settings.summary_ttl({"SUMMARY_TTL": bad})
+    for bad in ("0", "2.5", "400", "soon"):
+        with pytest.raises(settings.ConfigurationError, match="CHECKIN_DAYS_SELF_CARE"):
+            settings.checkin_days("self_care", {"CHECKIN_DAYS_SELF_CARE": bad})
