@@ -5,7 +5,10 @@ now and (below the emergency level) the safety net: the emergency signs and the 
 details (self-care tips, safer exercises, when to get help) are behind that response's buttons,
 answered by data/rules/results.yml. The level is never lower than one given before in the
 conversation. The message that gives it carries a custom payload {"disposition": ...} so a
-widget can show, e.g., a call button.
+widget can show, e.g., a call button, and {"summary_url": "/summary/<token>"}: the handover
+summary (issue 16), stored before the advice is sent, served by the widget's page server as a
+printable page (.pdf and .txt for the other formats); its button shows it in the chat too.
+After self-care or see-a-doctor advice the bot offers to check in later (actions/checkin.py).
 """
 from __future__ import annotations
 
@@ -16,11 +19,15 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import slots
+from actions import handover, slots
+from bot import settings
 from bot.clinical import triage
 from bot.storage.case_log import CaseLog
+from bot.storage.summary_store import SummaryStore
 
 CASE_LOG = CaseLog()
+SUMMARIES = SummaryStore()
+SUMMARY_PATH = "/summary/"
 
 
 def response_for_rule(rule: str) -> Optional[str]:
@@ -56,12 +63,17 @@ def earlier_reason(rule: str) -> Optional[str]:
     return response_for_rule(rule)
 
 
+def checkin_offer(level: str) -> str:
+    return f"utter_checkin_offer_{level}"
+
+
 def possible_responses() -> set:
     """Every response this action can send (checked against the domain by the tests)."""
     responses = {f"utter_disposition_{level}" for level in triage.LADDER}
     responses |= {KEPT, PROVISIONAL} | {assumed_response(q) for q in triage.ASSUMED_IF_UNSURE}
     responses |= {earlier_reason(rule) for rule in triage.all_rules()} - {None}
     responses.add(response_for_rule(triage.MEDICINE_OVERDOSE))
+    responses |= {checkin_offer(level) for level in settings.CHECKIN_LEVELS}
     responses |= {response_for_rule(rule) for rule in triage.all_rules()} - {None}
     return responses
 
@@ -100,11 +112,15 @@ class ActionGiveDisposition(Action):
             if question_id in triage.ASSUMED_IF_UNSURE:
                 dispatcher.utter_message(response=assumed_response(question_id))
 
-        dispatcher.utter_message(
-            response=f"utter_disposition_{level}",
-            json_message={"disposition": level,
-                          "emergency_number": tracker.get_slot(slots.EMERGENCY_NUMBER)},
-        )
+        custom = {"disposition": level,
+                  "emergency_number": tracker.get_slot(slots.EMERGENCY_NUMBER)}
+        stored = await asyncio.to_thread(
+            SUMMARIES.create, tracker.sender_id, handover.facts(tracker, outcome, rule_kept))
+        if stored:
+            custom["summary_url"] = SUMMARY_PATH + stored[0]
+        dispatcher.utter_message(response=f"utter_disposition_{level}", json_message=custom)
+        if level in settings.CHECKIN_LEVELS:
+            dispatcher.utter_message(response=checkin_offer(level))
         # A blocking database call: in a worker thread, so that a slow database holds up this
         # conversation only, not every conversation of the action server.
         await asyncio.to_thread(

@@ -144,13 +144,18 @@ def as_text(parts: Sequence[Section]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def as_html(parts: Sequence[Section], *, pdf_url: str, script_url: str) -> str:
+@functools.lru_cache(maxsize=1)
+def _template():
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     environment = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)),
                               autoescape=select_autoescape(["html", "j2"]))
+    return environment.get_template(HTML_TEMPLATE)
+
+
+def as_html(parts: Sequence[Section], *, pdf_url: str, script_url: str) -> str:
     words = wording()
-    return environment.get_template(HTML_TEMPLATE).render(
+    return _template().render(
         words=words, sections=parts, pdf_url=pdf_url, script_url=script_url)
 
 

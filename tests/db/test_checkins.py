@@ -138,3 +138,26 @@ def test_staff_list_check_ins_by_pseudonym_due_time_channel_and_state(db_url, ca
     assert out.count("scheduled") == 2 and "2 check-in(s)" in out
     assert cli.main(["checkins", "list", "--state", "answered", "--db", db_url]) == 0
     assert "no check-ins match" in capsys.readouterr().out
+
+
+def test_cases_show_lists_the_check_in_answers_of_that_conversation(db_url, capsys):
+    from bot.clinical import triage
+    from bot.storage import records
+
+    clock = Clock()
+    key = pseudonym.conversation_key("rest:amy", SECRET.encode())
+    engine = database.make_engine(db_url)
+    with database.unit_of_work(engine) as session:
+        records.add_record(session, conversation_key=key, turn="t", channel="rest",
+                           disposition="self_care", rule="no_flags", red_flags=[], symptoms=[],
+                           rules_version=triage.RULES_VERSION)
+        record_id = records.find(session)[0].id
+    engine.dispose()
+    log = CheckInLog(db_url, clock=clock)
+    log.schedule("rest:amy", "rest", "self_care", days=3)
+    clock.now += timedelta(days=3)
+    CheckInDelivery(db_url, clock=clock).claim_for("rest:amy")
+    log.answer("rest:amy", "worse")
+    assert cli.main(["cases", "show", str(record_id), "--db", db_url]) == 0
+    out = capsys.readouterr().out
+    assert "check-ins of this conversation" in out and "answered" in out and "worse" in out
