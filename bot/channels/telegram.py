@@ -91,14 +91,15 @@ class TriageTelegramOutput(TelegramOutput):
         await super().send_custom_json(recipient_id, json_message, **kwargs)
         if summary_url is None:
             return
+        # The advice is sent; the PDF is extra: a failure to make or send it is logged (by
+        # type: no health data) and never stops the rest of the turn.
         try:
             pdf = await asyncio.to_thread(summary_pdf, self.summaries, summary_url)
-        except Exception as error:  # noqa: BLE001 - the advice is sent; the PDF is extra
-            logger.error("Telegram: the summary PDF was not made (%s).", type(error).__name__)
-            return
-        if pdf is not None:
-            await self.send_document(recipient_id, InputFile(io.BytesIO(pdf),
-                                                             filename=SUMMARY_FILENAME))
+            if pdf is not None:
+                await self.send_document(recipient_id, InputFile(io.BytesIO(pdf),
+                                                                 filename=SUMMARY_FILENAME))
+        except Exception as error:  # noqa: BLE001
+            logger.error("Telegram: the summary PDF was not sent (%s).", type(error).__name__)
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         # Rasa addresses replies to the conversation; Telegram wants the chat.
