@@ -1,7 +1,8 @@
-"""The check-in days after the advice (issue 16): offered after self-care or see-a-doctor
-advice, scheduled only after a yes, asked when due, and its answer acted on.
+"""The check-in days after the advice (issue 16): offered by a button of the self-care and
+see-a-doctor results ("Check in with me in 3 days"; a button, so the result stays within its
+word budget), scheduled only when it is pressed, asked when due, and its answer acted on.
 
-- action_schedule_checkin: the yes to the offer. The delay is CHECKIN_DAYS_SELF_CARE or
+- action_schedule_checkin: the button. The delay is CHECKIN_DAYS_SELF_CARE or
   CHECKIN_DAYS_SEE_DOCTOR (bot/settings.py); the row lives in the records database
   (bot/storage/checkins.py), so it survives restarts and fires once (bot/channels/
   checkin_delivery.py sends it).
@@ -36,9 +37,9 @@ ANSWERS = ("better", "same", "worse")
 # when not better after 2-3 weeks of home care).
 SAME_MEANS_SEE_DOCTOR_AFTER_DAYS = 14
 # Intents that only buttons or the channel send (no NLU examples; make validate accepts them):
-# the offer's Yes/No, the answer buttons (with their value), and the due check-in itself,
+# the offer's button, the answer buttons (with their value), and the due check-in itself,
 # which a person must not be able to trigger by typing.
-PAYLOAD_ONLY_INTENTS = ("checkin_accept", "checkin_decline", "checkin_answer", "checkin_due")
+PAYLOAD_ONLY_INTENTS = ("checkin_accept", "checkin_answer", "checkin_due")
 # Every response these actions send (checked against the domain by make validate).
 RESPONSES = tuple(f"utter_checkin_scheduled_{level}" for level in settings.CHECKIN_LEVELS) + \
     DISPOSITION_RESPONSES + (

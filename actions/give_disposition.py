@@ -8,7 +8,7 @@ conversation. The message that gives it carries a custom payload {"disposition":
 widget can show, e.g., a call button, and {"summary_url": "/summary/<token>"}: the handover
 summary (issue 16), stored before the advice is sent, served by the widget's page server as a
 printable page (.pdf and .txt for the other formats); its button shows it in the chat too.
-After self-care or see-a-doctor advice the bot offers to check in later (actions/checkin.py).
+Self-care and see-a-doctor results offer a check-in later with a button (actions/checkin.py).
 """
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import handover, slots
-from bot import settings
 from bot.clinical import triage
 from bot.storage.case_log import CaseLog
 from bot.storage.summary_store import SummaryStore
@@ -63,17 +62,12 @@ def earlier_reason(rule: str) -> Optional[str]:
     return response_for_rule(rule)
 
 
-def checkin_offer(level: str) -> str:
-    return f"utter_checkin_offer_{level}"
-
-
 def possible_responses() -> set:
     """Every response this action can send (checked against the domain by the tests)."""
     responses = {f"utter_disposition_{level}" for level in triage.LADDER}
     responses |= {KEPT, PROVISIONAL} | {assumed_response(q) for q in triage.ASSUMED_IF_UNSURE}
     responses |= {earlier_reason(rule) for rule in triage.all_rules()} - {None}
     responses.add(response_for_rule(triage.MEDICINE_OVERDOSE))
-    responses |= {checkin_offer(level) for level in settings.CHECKIN_LEVELS}
     responses |= {response_for_rule(rule) for rule in triage.all_rules()} - {None}
     return responses
 
@@ -119,8 +113,6 @@ class ActionGiveDisposition(Action):
         if stored:
             custom["summary_url"] = SUMMARY_PATH + stored[0]
         dispatcher.utter_message(response=f"utter_disposition_{level}", json_message=custom)
-        if level in settings.CHECKIN_LEVELS:
-            dispatcher.utter_message(response=checkin_offer(level))
         # A blocking database call: in a worker thread, so that a slow database holds up this
         # conversation only, not every conversation of the action server.
         await asyncio.to_thread(

@@ -53,11 +53,16 @@ def state_of(tracker_db, conversation_key=None):
     return rows
 
 
-def test_offered_after_self_care_and_scheduled_only_after_a_yes(chat):
+def test_offered_after_self_care_and_scheduled_only_when_the_person_says_yes(chat, tracker_db):
     result = self_care(chat)
-    assert "check in with you in 3 days" in texts(result)
-    assert payloads(result)[-2:] == ["/checkin_accept", "/checkin_decline"]
-    assert "won't check in" in texts(chat.send("/checkin_decline"))
+    offer = [b for m in result for b in m.get("buttons") or []
+             if b["payload"] == "/checkin_accept"]
+    assert [b["title"] for b in offer] == ["Check in with me in 3 days"]
+    before = len(state_of(tracker_db))
+    chat.send("/ask_self_care")
+    assert len(state_of(tracker_db)) == before  # nothing without the yes
+    assert "I'll check in with you in 3 days" in texts(chat.send("/checkin_accept"))
+    assert len(state_of(tracker_db)) == before + 1
 
 
 def test_scheduled_survives_a_restart_and_is_asked_when_the_sender_is_back(
