@@ -5,7 +5,10 @@ now and (below the emergency level) the safety net: the emergency signs and the 
 details (self-care tips, safer exercises, when to get help) are behind that response's buttons,
 answered by data/rules/results.yml. The level is never lower than one given before in the
 conversation. The message that gives it carries a custom payload {"disposition": ...} so a
-widget can show, e.g., a call button.
+widget can show, e.g., a call button, and {"summary_url": "/summary/<token>"}: the handover
+summary (issue 16), stored before the advice is sent, served by the widget's page server as a
+printable page (.pdf and .txt for the other formats); its button shows it in the chat too.
+Self-care and see-a-doctor results offer a check-in later with a button (actions/checkin.py).
 """
 from __future__ import annotations
 
@@ -16,11 +19,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import slots
+from actions import handover, slots
 from bot.clinical import triage
 from bot.storage.case_log import CaseLog
+from bot.storage.summary_store import SummaryStore
 
 CASE_LOG = CaseLog()
+SUMMARIES = SummaryStore()
+SUMMARY_PATH = "/summary/"
 
 
 def response_for_rule(rule: str) -> Optional[str]:
@@ -100,11 +106,13 @@ class ActionGiveDisposition(Action):
             if question_id in triage.ASSUMED_IF_UNSURE:
                 dispatcher.utter_message(response=assumed_response(question_id))
 
-        dispatcher.utter_message(
-            response=f"utter_disposition_{level}",
-            json_message={"disposition": level,
-                          "emergency_number": tracker.get_slot(slots.EMERGENCY_NUMBER)},
-        )
+        custom = {"disposition": level,
+                  "emergency_number": tracker.get_slot(slots.EMERGENCY_NUMBER)}
+        stored = await asyncio.to_thread(
+            SUMMARIES.create, tracker.sender_id, handover.facts(tracker, outcome, rule_kept))
+        if stored:
+            custom["summary_url"] = SUMMARY_PATH + stored[0]
+        dispatcher.utter_message(response=f"utter_disposition_{level}", json_message=custom)
         # A blocking database call: in a worker thread, so that a slow database holds up this
         # conversation only, not every conversation of the action server.
         await asyncio.to_thread(

@@ -1,5 +1,6 @@
 """Start of a session: the configured region's emergency number and names (REGION,
-EMERGENCY_NUMBER; bot/settings.py) go into slots that the responses use as {placeholders}."""
+EMERGENCY_NUMBER; bot/settings.py) and the check-in delays go into slots that the responses use
+as {placeholders}."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -29,5 +30,7 @@ class ActionSessionStart(Action):
             if value is not None:
                 events.append(SlotSet(name, value))
         events += [SlotSet(name, value) for name, value in settings.region_slots().items()]
+        # When the bot offers to check in (issue 16): "in {checkin_days_self_care} days".
+        events += [SlotSet(name, value) for name, value in settings.checkin_slots().items()]
         events.append(ActionExecuted("action_listen"))
         return events

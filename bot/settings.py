@@ -140,3 +140,44 @@ def secret_or_local_key(name: str, key_file, environ=os.environ) -> bytes:
     if not value:
         raise ConfigurationError(f"{key_file} is empty: delete it, or set {name}")
     return value.encode()
+
+
+def duration(name: str, default: str, environ=os.environ):
+    """A length of time from the environment: '7d', '12h', '2w', '30m' or a number of days."""
+    from datetime import timedelta
+
+    raw = environ.get(name, "").strip() or default
+    match = re.fullmatch(r"(\d{1,5})\s*([mhdw]?)", raw)
+    if not match or int(match.group(1)) == 0:
+        raise ConfigurationError(f"{name} must be a length of time such as 7d, 12h, 2w or 30m; "
+                                 f"got {raw!r}")
+    value, unit = int(match.group(1)), match.group(2) or "d"
+    return {"m": timedelta(minutes=value), "h": timedelta(hours=value),
+            "d": timedelta(days=value), "w": timedelta(weeks=value)}[unit]
+
+
+def summary_ttl(environ=os.environ):
+    """How long a handover summary's link works (SUMMARY_TTL, default 7 days)."""
+    return duration("SUMMARY_TTL", "7d", environ)
+
+
+# The levels after which the bot offers to check in, and when (issue 16).
+CHECKIN_LEVELS = ("self_care", "see_doctor")
+_CHECKIN_DEFAULT_DAYS = {"self_care": "3", "see_doctor": "14"}
+
+
+def checkin_days(level: str, environ=os.environ) -> int:
+    """Whole days after the advice to check in: CHECKIN_DAYS_SELF_CARE (default 3) and
+    CHECKIN_DAYS_SEE_DOCTOR (default 14)."""
+    name = f"CHECKIN_DAYS_{level.upper()}"
+    raw = environ.get(name, "").strip() or _CHECKIN_DEFAULT_DAYS[level]
+    if not re.fullmatch(r"\d{1,3}", raw) or not 1 <= int(raw) <= 365:
+        raise ConfigurationError(f"{name} must be a whole number of days from 1 to 365; "
+                                 f"got {raw!r}")
+    return int(raw)
+
+
+def checkin_slots(environ=os.environ) -> Dict[str, str]:
+    """The slots that put the check-in delays into the offer ({checkin_days_self_care}...)."""
+    return {f"checkin_days_{level}": str(checkin_days(level, environ))
+            for level in CHECKIN_LEVELS}

@@ -4,7 +4,9 @@ Rasa warns that a response "is not used in any story or rule" when a form asks w
 (`utter_ask_<slot>`) or a custom action sends it: its check only reads stories and rules. We
 accept that warning only for responses that a form really asks with or an action really sends
 (each action module lists its RESPONSES), and we fail on a response that an action sends but
-the domain lacks. Anything else Rasa warns about fails the run.
+the domain lacks. Rasa also warns about an intent with no NLU examples: we accept that only for
+intents an action module lists in PAYLOAD_ONLY_INTENTS (sent by buttons or by a channel, never
+typed, so there are no words to learn). Anything else Rasa warns about fails the run.
 """
 import importlib
 import pkgutil
@@ -26,6 +28,16 @@ def responses_sent_by_actions() -> set:
         module = importlib.import_module(f"actions.{module_info.name}")
         sent |= set(getattr(module, "RESPONSES", ()))
     return sent
+
+
+def payload_only_intents() -> set:
+    import actions
+
+    found = set()
+    for module_info in pkgutil.iter_modules(actions.__path__):
+        module = importlib.import_module(f"actions.{module_info.name}")
+        found |= set(getattr(module, "PAYLOAD_ONLY_INTENTS", ()))
+    return found
 
 
 def main() -> int:
@@ -73,6 +85,10 @@ def main() -> int:
             # Rasa 3.6 merges the domain with one it builds from the retrieval intents of
             # the NLU data, and reports the retrieval intents the domain lists (as it must)
             # as duplicates of themselves.
+            continue
+        untrained = re.match(r"The intent '([^']+)' is listed in the domain file, but is not "
+                             r"found in the NLU training data", text)
+        if untrained and untrained.group(1) in payload_only_intents():
             continue
         unused = re.match(r"The utterance '([^']+)' is not used in any story or rule", text)
         if unused and unused.group(1) in asked_by_forms | sent:

@@ -206,8 +206,10 @@ def write_endpoints(path: Path, action_url: str, tracker_url: str) -> Path:
 
 
 @pytest.fixture(scope="session")
-def rasa_server(endpoints_file, logs_dir):
-    process, url = start_rasa(endpoints_file, logs_dir / "rasa.log")
+def rasa_server(endpoints_file, logs_dir, tracker_db):
+    # The records database too (the Telegram channel reads handover summaries from it).
+    process, url = start_rasa(endpoints_file, logs_dir / "rasa.log",
+                              env={"TRACKER_DB_URL": tracker_db})
     try:
         yield url
     finally:

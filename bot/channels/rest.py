@@ -9,7 +9,9 @@ anyone continue any conversation whose id they know or guess. Here:
 - the client must authenticate unless REST_AUTH=open (bot.channels.auth: a token for a
   trusted server, or a JWT that names the one conversation its bearer may use);
 - the conversation is `rest:<sender>`, apart from every other channel's ids;
-- channel metadata keeps only the allowed keys (bot.channels.inbound.metadata).
+- channel metadata keeps only the allowed keys (bot.channels.inbound.metadata);
+- a check-in that fell due since the sender last wrote is asked first (issue 16,
+  bot.channels.checkin_delivery), then their message is answered.
 """
 import json
 import logging
@@ -23,6 +25,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import auth, inbound
+from bot.channels.checkin_delivery import CheckInDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +54,7 @@ class TriageRestInput(RestInput):
 
     def __init__(self) -> None:
         self.access = auth.RestAccess.from_environ()
+        self.checkins = CheckInDelivery()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("triage_rest_webhook", __name__)
@@ -74,6 +78,8 @@ class TriageRestInput(RestInput):
             collector = CollectingOutputChannel()
             conversation = inbound.conversation_id(self.name(), sender)
             try:
+                await self.checkins.before_message(conversation, self.name(), collector,
+                                                   on_new_message)
                 await on_new_message(UserMessage(text, collector, conversation,
                                                  input_channel=self.name(),
                                                  metadata=metadata))

@@ -20,6 +20,8 @@ Changes from stock Rasa 3.6, each for a reason:
   the session it was confirmed, and its messages reach that conversation only. The
   conversation's tracker key is `socketio:<id>`; the proof is stored nowhere.
 - Channel metadata keeps only the allowed keys (bot.channels.inbound.metadata).
+- A person who comes back to the page (the widget resumes its session) gets a check-in that
+  fell due while the page was closed, at once (issue 16, bot.channels.checkin_delivery).
 """
 import base64
 import hashlib
@@ -39,6 +41,7 @@ from socketio import AsyncServer
 
 from bot import settings
 from bot.channels import inbound
+from bot.channels.checkin_delivery import CheckInDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +119,7 @@ class TriageSocketIOInput(SocketIOInput):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        checkin_delivery = CheckInDelivery()
         sessions = WidgetSessions(settings.secret_or_local_key("WIDGET_SESSION_SECRET",
                                                                SESSION_KEY_FILE))
 
@@ -145,6 +149,7 @@ class TriageSocketIOInput(SocketIOInput):
                 return
             handle = data.get("session_id") if isinstance(data, dict) else None
             session = sessions.resume(handle)
+            returning = session is not None
             if session is None:  # new, forged, or from another key: a fresh conversation
                 session, handle = sessions.mint()
             conversation = inbound.conversation_id(self.name(), session)
@@ -156,6 +161,10 @@ class TriageSocketIOInput(SocketIOInput):
             await sio.save_session(sid, {"conversation": conversation, "handle": handle},
                                    namespace=self.namespace)
             await sio.emit("session_confirm", handle, room=sid)
+            if returning:  # a check-in that fell due while the page was closed (issue 16)
+                await checkin_delivery.before_message(
+                    conversation, self.name(), TriageSocketIOOutput(sio, self.bot_message_evt),
+                    on_new_message)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: Text, data: Any = None) -> None:

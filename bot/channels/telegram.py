@@ -19,8 +19,16 @@ Changes from stock Rasa 3.6, each for a reason:
 - An update that is not valid JSON or not an update gets a 400, never a 500.
 - A button press is acknowledged (answerCallbackQuery), so the app stops its spinner.
 - Buttons are laid out in rows of at most three, which phones show without cutting titles.
+- Check-ins (issue 16): the bot writes first. Every server with the channel looks for due
+  check-ins every CHECKIN_POLL seconds and sends each once (bot.channels.checkin_delivery);
+  a person who writes first gets a due one before their message is answered.
+- The advice's handover summary (issue 16; the custom payload's "summary_url") is sent as a
+  PDF document (sendDocument), read from the records database: Telegram cannot open a link to
+  the widget's server, which is often not public.
 """
+import asyncio
 import hmac
+import io
 import json
 import logging
 import re
@@ -28,7 +36,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from aiogram import Bot
 from aiogram.bot.api import TelegramAPIServer
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.telegram import TelegramInput, TelegramOutput
 from sanic import Blueprint, response
@@ -36,6 +44,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import auth, inbound
+from bot.channels.checkin_delivery import CheckInDelivery
+from bot.handover import summary
+from bot.storage.summary_store import SummaryStore
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +56,8 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # What Telegram accepts as a webhook's secret_token.
 _SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _PREFIX = "telegram:"
+SUMMARY_PATH = "/summary/"
+SUMMARY_FILENAME = "back-pain-summary.pdf"  # no health data in a file name
 
 
 def chat_of(recipient_id: Text) -> Text:
@@ -52,10 +65,41 @@ def chat_of(recipient_id: Text) -> Text:
     return recipient_id[len(_PREFIX):] if recipient_id.startswith(_PREFIX) else recipient_id
 
 
+def summary_pdf(store: SummaryStore, summary_url: Any) -> Optional[bytes]:
+    """The PDF of the summary a payload links to; None when it is not there (any more)."""
+    if not isinstance(summary_url, str) or not summary_url.startswith(SUMMARY_PATH):
+        return None
+    found = store.get(summary_url[len(SUMMARY_PATH):])
+    if found is None:
+        return None
+    return summary.as_pdf(summary.sections(
+        found["facts"], reference=found["reference"], created_at=found["created_at"],
+        expires_at=found["expires_at"]))
+
+
 class TriageTelegramOutput(TelegramOutput):
-    def __init__(self, access_token: Text, api_url: Text = DEFAULT_API_URL) -> None:
+    def __init__(self, access_token: Text, api_url: Text = DEFAULT_API_URL,
+                 summaries: Optional[SummaryStore] = None) -> None:
         # Rasa's TelegramOutput is an aiogram Bot whose __init__ takes only the token.
         Bot.__init__(self, access_token, server=TelegramAPIServer.from_base(api_url))
+        self.summaries = summaries or SummaryStore()
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any],
+                               **kwargs: Any) -> None:
+        json_message = dict(json_message)
+        summary_url = json_message.pop("summary_url", None)
+        await super().send_custom_json(recipient_id, json_message, **kwargs)
+        if summary_url is None:
+            return
+        # The advice is sent; the PDF is extra: a failure to make or send it is logged (by
+        # type: no health data) and never stops the rest of the turn.
+        try:
+            pdf = await asyncio.to_thread(summary_pdf, self.summaries, summary_url)
+            if pdf is not None:
+                await self.send_document(recipient_id, InputFile(io.BytesIO(pdf),
+                                                                 filename=SUMMARY_FILENAME))
+        except Exception as error:  # noqa: BLE001
+            logger.error("Telegram: the summary PDF was not sent (%s).", type(error).__name__)
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         # Rasa addresses replies to the conversation; Telegram wants the chat.
@@ -92,6 +136,8 @@ class TriageTelegramInput(TelegramInput):
         self.secret_token = secret_token
         self._output: Optional[TriageTelegramOutput] = None
         self._verified = False
+        self.checkins = CheckInDelivery()
+        self._poller: Optional[asyncio.Task] = None
         self.refusal = self._refusal()
         if self.refusal and self.access_token:
             logger.error(f"Telegram: the channel is off: {self.refusal}.")
@@ -163,6 +209,13 @@ class TriageTelegramInput(TelegramInput):
         @webhook.listener("after_server_start")
         async def register(*_: Any) -> None:
             await self.register_webhook()
+            self._poller = asyncio.create_task(self.checkins.poll(
+                self.name(), self.get_output_channel, on_new_message))
+
+        @webhook.listener("before_server_stop")
+        async def stop_polling(*_: Any) -> None:
+            if self._poller is not None:
+                self._poller.cancel()
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -201,6 +254,8 @@ class TriageTelegramInput(TelegramInput):
                     logger.warning("Telegram: acknowledging a button press failed.")
             try:
                 conversation = inbound.conversation_id(self.name(), str(chat_id))
+                await self.checkins.before_message(conversation, self.name(), output,
+                                                   on_new_message)
                 await on_new_message(UserMessage(
                     inbound.bounded(text), output, conversation, input_channel=self.name(),
                     metadata=inbound.metadata_or_nothing(self.get_metadata(request))))

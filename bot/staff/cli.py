@@ -1,6 +1,7 @@
 """Command line for staff: review triage cases, apply the retention policy, play test dialogues.
 
-    python -m bot cases list|show|export|stats [filters]
+    python -m bot cases list|show|summary|export|stats [filters]
+    python -m bot checkins list [--state scheduled|sent|...]
     python -m bot purge [--older-than 30d] [--tracker-db URL]
     python -m bot dialogue FILE... [--url URL] [--quiet]
     python -m bot safety-report [--url URL] [--sets vignettes heldout]
@@ -28,7 +29,8 @@ from bot.console import auth as console_auth
 from bot.console import exports as console_exports
 from bot.console import reviewing as console_reviewing
 from bot.staff import dialogue, safety_report
-from bot.storage import database, records, tracker_tables
+from bot.handover import summary as handover
+from bot.storage import checkins, database, records, summaries, tracker_tables
 
 DEFAULT_RETENTION = os.environ.get("RETENTION", "30d")
 
@@ -90,6 +92,46 @@ def cmd_show(args, session) -> int:
         return 1
     print(tabulate([[k, ", ".join(v) if isinstance(v, list) else v]
                     for k, v in record.as_dict().items()], tablefmt="plain"))
+    found = checkins.find(session, conversation_key=record.conversation_key)
+    if found:
+        print("\ncheck-ins of this conversation:")
+        print(tabulate([_checkin_row(c) for c in found], headers=CHECKIN_HEADERS))
+    return 0
+
+
+CHECKIN_HEADERS = ["id", "conversation", "channel", "after", "due (UTC)", "state", "answer",
+                   "answered (UTC)"]
+
+
+def _checkin_row(row: checkins.CheckIn) -> list:
+    def moment(value):
+        return records.as_utc(value).strftime("%Y-%m-%d %H:%M") if value else "-"
+    return [row.id, row.conversation_key[:12], row.channel, row.disposition, moment(row.due_at),
+            row.state, row.answer or "-", moment(row.answered_at)]
+
+
+def cmd_checkins(args, session) -> int:
+    rows = checkins.find(session, states=[args.state] if args.state else None)
+    if not rows:
+        print("no check-ins match")
+        return 0
+    print(tabulate([_checkin_row(r) for r in rows], headers=CHECKIN_HEADERS))
+    print(f"\n{len(rows)} check-in(s)")
+    return 0
+
+
+def cmd_summary(args, session) -> int:
+    """A handover summary by the reference the person was given (it shows on their copy)."""
+    found = summaries.by_reference(session, args.reference)
+    if found is None:
+        print(f"no summary with reference {args.reference!r} (expired ones are purged)",
+              file=sys.stderr)
+        return 1
+    print(handover.as_text(handover.sections(
+        found.facts, reference=found.reference,
+        created_at=records.as_utc(found.created_at).isoformat(),
+        expires_at=records.as_utc(found.expires_at).isoformat())), end="")
+    print(f"conversation: {found.conversation_key[:12]}")
     return 0
 
 
@@ -142,12 +184,15 @@ def cmd_purge(args) -> int:
     try:
         with database.unit_of_work(records_engine) as session:
             removed_records = records.purge_before(session, cutoff)
+            removed_summaries = summaries.purge_before(session, cutoff)
+            removed_checkins = checkins.purge_before(session, cutoff)
         removed_events = tracker_tables.purge_before(tracker_engine, cutoff)
     finally:
         records_engine.dispose()
         tracker_engine.dispose()
     print(f"purged data older than {cutoff:%Y-%m-%d %H:%M} UTC: {removed_records} triage "
-          f"record(s), {removed_events} tracker event(s)")
+          f"record(s), {removed_summaries} summary(ies) (older or expired), {removed_checkins} "
+          f"finished check-in(s), {removed_events} tracker event(s)")
     return 0
 
 
@@ -241,6 +286,11 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("id", type=int)
     show.set_defaults(handler=cmd_show)
 
+    summary = case_commands.add_parser("summary", help="a handover summary by its reference",
+                                       parents=[common])
+    summary.add_argument("reference", help="the reference on the summary, e.g. ABCD-EFGH")
+    summary.set_defaults(handler=cmd_summary)
+
     export = case_commands.add_parser("export", help="cases as CSV or JSON", parents=[common])
     filters(export)
     export.add_argument("--format", choices=["csv", "json"], default="csv")
@@ -250,6 +300,15 @@ def build_parser() -> argparse.ArgumentParser:
     stats = case_commands.add_parser("stats", help="cases per day and disposition", parents=[common])
     filters(stats, with_disposition=False)
     stats.set_defaults(handler=cmd_stats)
+
+    checkin_parser = commands.add_parser(
+        "checkins", help="pending, sent and answered check-ins",
+        description="Check-ins (pseudonymous conversation ids, no free text).")
+    checkin_commands = checkin_parser.add_subparsers(dest="checkin_command", required=True)
+    checkin_list = checkin_commands.add_parser("list", help="a table of check-ins",
+                                               parents=[common])
+    checkin_list.add_argument("--state", choices=checkins.STATES)
+    checkin_list.set_defaults(handler=cmd_checkins)
 
     purge = commands.add_parser("purge", help="delete old records and conversations",
                                 parents=[common],

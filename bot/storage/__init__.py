@@ -8,7 +8,8 @@
 - tracker_store.py, resilient_tracker_store.py, recent_trackers.py, tracker_tables.py: Rasa's
   SQL tracker store, extended to erase a conversation, to ride out a database restart and to
   keep recent conversations in memory; the staff tools read its tables directly;
-- lock_store.py: one message per conversation at a time, in memory or on Redis.
+- lock_store.py: one message per conversation at a time, in memory or on Redis;
+- summaries.py, summary_store.py: the handover summaries behind expiring tokens (issue 16).
 
 May import bot.clinical, bot.settings and bot.rasa_patches (the stores install the patches
 when Rasa loads them).

@@ -2,7 +2,8 @@
 
 The erase action (actions/erase_my_data.py) calls `Erasure.erase` in the action server. It
 deletes, in this order:
-1. the triage records of the conversation (the records database, under its pseudonym);
+1. the triage records, handover summaries and check-ins of the conversation (the records
+   database, under its pseudonym);
 2. the conversation's stored events (the tracker database), only if step 1 succeeded.
 When both live in one database (the default), both deletes are one transaction: all or nothing.
 The answer says what was deleted, and names the response that tells the person exactly that:
@@ -29,7 +30,7 @@ from typing import Optional
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine, make_url
 
-from bot.storage import database, pseudonym, records, tracker_tables
+from bot.storage import checkins, database, pseudonym, records, summaries, tracker_tables
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,13 @@ class Outcome:
         if self.records is None:
             return NOTHING_ERASED
         return ALL_ERASED if self.events is not None else RECORDS_ONLY
+
+
+def erase_records(session, key: str) -> int:
+    """The conversation's triage records, handover summaries and check-ins (so a check-in of
+    an erased conversation never fires), in the caller's transaction."""
+    return records.erase_conversation(session, key) + summaries.erase_conversation(session, key) \
+        + checkins.erase_conversation(session, key)
 
 
 def same_database(first: str, second: str) -> bool:
@@ -82,7 +90,7 @@ class Erasure:
             if same_database(records_url, tracker_url):
                 return self._erase_together(self._engine(records_url), key, sender_id)
             with database.unit_of_work(self._engine(records_url)) as session:
-                removed = records.erase_conversation(session, key)
+                removed = erase_records(session, key)
         except Exception as error:  # noqa: BLE001 - the reply must say what happened
             logger.error("erasure: nothing deleted (%s)", type(error).__name__)
             return Outcome(records=None, events=None)
@@ -97,7 +105,7 @@ class Erasure:
     @staticmethod
     def _erase_together(engine: Engine, key: str, sender_id: str) -> Outcome:
         with database.unit_of_work(engine) as session:
-            removed = records.erase_conversation(session, key)
+            removed = erase_records(session, key)
             table = tracker_tables.events_table(engine)
             events = 0
             if table is not None:

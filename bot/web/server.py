@@ -5,11 +5,18 @@ rasa-webchat bundle from web/node_modules/, with headers that keep a health page
 and safe: a content security policy that runs only these scripts (nothing a message
 contains can run) and lets the browser talk to nothing but the bot, no referrer, no
 sniffing. The widget itself talks to the Rasa server's socket.io channel.
+
+It also serves the handover summaries (issue 16) from the records database: /summary/<token>
+(a printable page), <token>.pdf and <token>.txt. The same policy, and no-store: a shared
+computer's cache keeps no copy. A token that is malformed, unknown or expired gets the same bare
+404, so the answer tells nothing about which; nothing of the request is logged.
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
 import html
+import logging
 import os
 import sys
 from pathlib import Path
@@ -18,6 +25,10 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot import settings
+from bot.handover import summary
+from bot.storage.summary_store import SummaryStore
+
+logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = ROOT / "web" / "public"
@@ -26,7 +37,11 @@ STATIC = {
     "/triage-widget.js": (PUBLIC / "triage-widget.js", "application/javascript"),
     "/triage-widget.css": (PUBLIC / "triage-widget.css", "text/css"),
     "/vendor/rasa-webchat.js": (WEBCHAT_BUNDLE, "application/javascript"),
+    "/summary-page.js": (PUBLIC / "summary-page.js", "application/javascript"),
 }
+SUMMARY_FORMATS = {"": "text/html", ".pdf": "application/pdf", ".txt": "text/plain"}
+# Health data: never kept by a browser or a proxy.
+NO_STORE = {"Cache-Control": "no-store, max-age=0", "Pragma": "no-cache"}
 
 
 def socket_origins(socket_url: str) -> str:
@@ -56,7 +71,27 @@ def render_page(socket_url: str, emergency_number: str) -> str:
                 .replace("{{emergency_number}}", html.escape(emergency_number, quote=True)))
 
 
-def make_app(socket_url: str, emergency_number: str) -> web.Application:
+def summary_name(name: str):
+    """(token, format suffix) of /summary/<name>, or None when it is not one."""
+    for suffix in (".pdf", ".txt"):
+        if name.endswith(suffix):
+            return name[:-len(suffix)], suffix
+    return name, ""
+
+
+def render_summary(found: dict, suffix: str, token: str):
+    parts = summary.sections(found["facts"], reference=found["reference"],
+                             created_at=found["created_at"], expires_at=found["expires_at"])
+    if suffix == ".pdf":
+        return summary.as_pdf(parts)
+    if suffix == ".txt":
+        return summary.as_text(parts).encode("utf-8")
+    return summary.as_html(parts, pdf_url=f"/summary/{token}.pdf",
+                           script_url="/summary-page.js").encode("utf-8")
+
+
+def make_app(socket_url: str, emergency_number: str,
+             summaries: SummaryStore = None) -> web.Application:
     if not WEBCHAT_BUNDLE.exists():
         raise settings.ConfigurationError(
             f"the widget bundle is missing ({WEBCHAT_BUNDLE}); run: make web")
@@ -71,6 +106,26 @@ def make_app(socket_url: str, emergency_number: str) -> web.Application:
         return web.Response(body=path.read_bytes(), content_type=content_type,
                             headers=headers)
 
+    summaries = summaries or SummaryStore()
+    private = {**headers, **NO_STORE}
+
+    async def summary_page(request: web.Request) -> web.Response:
+        token, suffix = summary_name(request.match_info["name"])
+        try:
+            found = await asyncio.to_thread(summaries.get, token)
+            body = None if found is None else \
+                await asyncio.to_thread(render_summary, found, suffix, token)
+        except Exception as error:  # noqa: BLE001 - logged by type only: no health data
+            logger.error("summary not served: %s", type(error).__name__)
+            return web.Response(status=503, text="Service unavailable", headers=private)
+        if body is None:
+            return web.Response(status=404, text="Not found", headers=private)
+        extra = {"Content-Disposition": 'attachment; filename="back-pain-summary.pdf"'} \
+            if suffix == ".pdf" else {}
+        return web.Response(body=body, content_type=SUMMARY_FORMATS[suffix],
+                            charset=None if suffix == ".pdf" else "utf-8",
+                            headers={**private, **extra})
+
     async def health(_: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
@@ -80,6 +135,7 @@ def make_app(socket_url: str, emergency_number: str) -> web.Application:
     app.router.add_get("/favicon.ico", lambda _: web.Response(status=204))
     for route in STATIC:
         app.router.add_get(route, static)
+    app.router.add_get("/summary/{name}", summary_page)
     return app
 
 

@@ -13,11 +13,15 @@ from tests.conftest import EMERGENCY_NUMBER
 WORD_BUDGET = 120
 # The emergency signs every non-emergency result names on its first screen.
 SAFETY_NET = ("groin", "both legs", "chest pain")
+# Every result offers the handover summary; self-care and see-a-doctor offer a check-in too
+# (issue 16), as a button: a question would not fit the word budget.
+CHECKIN_OFFER = ["/checkin_accept"]
 BUTTONS = {
-    "emergency": [],
-    "urgent": ["/ask_when_to_get_help"],
-    "see_doctor": ["/ask_self_care", "/ask_when_to_get_help"],
-    "self_care": ["/ask_self_care", "/ask_alternatives", "/ask_when_to_get_help"],
+    "emergency": ["/show_summary"],
+    "urgent": ["/ask_when_to_get_help", "/show_summary"],
+    "see_doctor": ["/ask_self_care", "/ask_when_to_get_help", "/show_summary"] + CHECKIN_OFFER,
+    "self_care": ["/ask_self_care", "/ask_alternatives", "/ask_when_to_get_help",
+                  "/show_summary"] + CHECKIN_OFFER,
 }
 
 

@@ -1,4 +1,5 @@
-"""`make shell`, as support staff use it, driven through a pseudo-terminal."""
+"""`make shell`, as support staff use it, driven through a pseudo-terminal: a triage to the
+emergency advice, and its handover summary printed as text (issue 16)."""
 import re
 
 import pexpect
@@ -30,6 +31,11 @@ def test_make_shell_runs_a_full_triage_with_buttons(tmp_path):
         shell.send(ENTER)  # "Yes"
         shell.expect(re.escape(EMERGENCY_NUMBER))
         shell.expect('"disposition": "emergency"')  # the custom payload, shown as JSON
+        shell.expect('"summary_url": "/summary/')  # with the handover summary's link
+        shell.expect("Your input ->")
+        shell.sendline("/show_summary")  # the result's button "Summary for your doctor"
+        shell.expect("THE ADVICE GIVEN")  # the summary, printed as text (issue 16)
+        shell.expect("Emergency: call " + re.escape(EMERGENCY_NUMBER))
         shell.expect("Your input ->")
         shell.sendline("/stop")
         shell.expect(pexpect.EOF, timeout=60)

@@ -4,6 +4,7 @@ Whatever arrives, the server stays up, answers sensibly where it can, and the pe
 conversation goes on where it was.
 """
 import asyncio
+import re
 import uuid
 
 import pytest
@@ -107,7 +108,11 @@ def test_an_emergency_reaches_the_widget_as_a_custom_payload(rasa_server):
         async with WidgetClient(rasa_server) as client:
             replies = await client.say("leg press yesterday and now i cant feel my groin")
             custom = [r["custom"] for r in replies if isinstance(r, dict) and "custom" in r]
-            assert custom == [{"disposition": "emergency", "emergency_number": EMERGENCY_NUMBER}]
+            assert len(custom) == 1 and custom[0]["disposition"] == "emergency"
+            assert custom[0]["emergency_number"] == EMERGENCY_NUMBER
+            # The handover summary's link (issue 16): a path with a random token, nothing else.
+            assert re.fullmatch(r"/summary/[A-Za-z0-9_-]{43}", custom[0]["summary_url"])
+            assert set(custom[0]) == {"disposition", "emergency_number", "summary_url"}
     asyncio.run(scenario())
 
 

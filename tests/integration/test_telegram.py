@@ -50,6 +50,9 @@ class BotApiStandIn:
                                       "description": "Unauthorized"}, status=401)
         method = request.match_info["method"].lower()
         params = dict(await request.post())
+        for name, value in list(params.items()):
+            if hasattr(value, "file"):  # an uploaded file (sendDocument): keep its bytes
+                params[name] = {"filename": value.filename, "content": value.file.read()}
         if "reply_markup" in params:
             params["reply_markup"] = json.loads(params["reply_markup"])
         self.calls.append((method, params))
@@ -59,6 +62,12 @@ class BotApiStandIn:
             result = {"message_id": len(self.calls), "date": int(time.time()),
                       "chat": {"id": int(params["chat_id"]), "type": "private"},
                       "text": params.get("text", "")}
+        elif method == "senddocument":
+            result = {"message_id": len(self.calls), "date": int(time.time()),
+                      "chat": {"id": int(params["chat_id"]), "type": "private"},
+                      "document": {"file_id": f"f{len(self.calls)}",
+                                   "file_unique_id": f"u{len(self.calls)}",
+                                   "file_name": params["document"]["filename"]}}
         else:
             result = True
         return web.json_response({"ok": True, "result": result})
@@ -85,8 +94,9 @@ def bot_api():
 
 
 @pytest.fixture(scope="module")
-def telegram_server(endpoints_file, logs_dir, bot_api):
+def telegram_server(endpoints_file, logs_dir, bot_api, tracker_db):
     process, url = start_rasa(endpoints_file, logs_dir / "rasa-telegram.log", env={
+        "TRACKER_DB_URL": tracker_db, "CHECKIN_POLL": "0.5",
         "TELEGRAM_TOKEN": TOKEN, "TELEGRAM_BOT_NAME": BOT_NAME,
         "TELEGRAM_WEBHOOK_URL": PUBLIC_WEBHOOK, "TELEGRAM_API_URL": bot_api.url,
         "TELEGRAM_WEBHOOK_SECRET": SECRET, "RASA_API_TOKEN": API_TOKEN})
@@ -242,3 +252,56 @@ def test_a_chat_is_its_own_conversation_that_no_rest_sender_reaches(telegram_ser
 def test_without_a_token_the_channel_is_off(rasa_server):
     status, body = post(rasa_server, text_update("hello"))
     assert status == 503 and "not configured" in body["error"]
+
+
+def test_the_advice_comes_with_the_summary_as_a_pdf_document(telegram_server, bot_api):
+    import io
+
+    from pypdf import PdfReader
+
+    from scripts.bench.conversations import MILDEST_ANSWERS
+
+    chat_id = CHAT_ID + 7
+    bot_api.clear()
+    post(telegram_server, text_update("I tweaked my back on the leg press", chat_id))
+    for answer in MILDEST_ANSWERS:
+        assert post(telegram_server, button_update(answer, chat_id))[0] == 200
+    documents = bot_api.sent("senddocument")
+    assert len(documents) == 1 and documents[0]["chat_id"] == str(chat_id)
+    upload = documents[0]["document"]
+    assert upload["filename"] == "back-pain-summary.pdf"
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(upload["content"])).pages)
+    assert "Care at home" in text and "Getting better" in text
+    # The advice itself came first, with the summary's button among the others.
+    advice = [m for m in bot_api.sent("sendmessage") if "usually gets better" in m["text"]]
+    assert advice and ("Summary for your doctor", "/show_summary") in keyboard(advice[-1])
+
+
+def test_the_bot_writes_first_when_a_check_in_falls_due(telegram_server, bot_api, tracker_db):
+    """A yes to the check-in, then three days pass (the stored times are moved back): the
+    server's poller sends the question as a real sendMessage, once, without any update."""
+    from scripts.bench.conversations import MILDEST_ANSWERS
+    from tests.integration.test_checkins import ANSWER, days_pass
+
+    chat_id = CHAT_ID + 11
+    post(telegram_server, text_update("I tweaked my back on the leg press", chat_id))
+    for answer in MILDEST_ANSWERS:
+        post(telegram_server, button_update(answer, chat_id))
+    post(telegram_server, button_update("/checkin_accept", chat_id))
+    bot_api.clear()
+    time.sleep(2)  # not due: nothing is sent
+    assert not [m for m in bot_api.sent("sendmessage") if m["chat_id"] == str(chat_id)]
+    days_pass(tracker_db, 3)
+    deadline = time.monotonic() + 30
+    asked = []
+    while time.monotonic() < deadline and not asked:
+        asked = [m for m in bot_api.sent("sendmessage") if m["chat_id"] == str(chat_id)]
+        time.sleep(0.25)
+    assert asked and "It's 3 days since we talked" in asked[0]["text"]
+    assert ("Better", ANSWER % "better") in keyboard(asked[0])
+    time.sleep(2)  # polled again and again: still sent once
+    assert len([m for m in bot_api.sent("sendmessage") if m["chat_id"] == str(chat_id)
+                and "How is your back now" in m["text"]]) == 1
+    bot_api.clear()
+    post(telegram_server, button_update(ANSWER % "better", chat_id))
+    assert any("light weight" in m["text"] for m in bot_api.sent("sendmessage"))

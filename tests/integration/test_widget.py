@@ -29,11 +29,13 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
 
 
 @pytest.fixture(scope="module")
-def widget_page(rasa_server, logs_dir):
+def widget_page(rasa_server, logs_dir, tracker_db):
     log = logs_dir / "widget.log"
+    # The records database too: the page server serves the handover summaries from it.
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.web", "--port", str(WIDGET_PORT), "--socket-url", rasa_server],
-        cwd=ROOT, env=server_env(), stdout=log.open("w"), stderr=subprocess.STDOUT)
+        cwd=ROOT, env=server_env(TRACKER_DB_URL=tracker_db), stdout=log.open("w"),
+        stderr=subprocess.STDOUT)
     try:
         wait_for(f"{WIDGET_ORIGIN}/health", process, log, timeout=30)
         yield WIDGET_ORIGIN

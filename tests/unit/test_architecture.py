@@ -22,14 +22,15 @@ LAYER = {
     "rasa_patches": 1,
     "language": 2,
     "storage": 2,
+    "handover": 2,
     "channels": 3,
     "web": 3,
     "console": 3,
     "staff": 4,
 }
 # The action server runs the triage and writes records; it never loads the NLU, channels,
-# web servers or staff tools.
-ACTIONS_MAY_IMPORT = {"clinical", "settings", "storage"}
+# web servers or staff tools. It renders the handover summary's chat text (bot.handover).
+ACTIONS_MAY_IMPORT = {"clinical", "settings", "storage", "handover"}
 STANDARD_LIBRARY = set(sys.stdlib_module_names)
 
 

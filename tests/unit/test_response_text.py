@@ -41,6 +41,10 @@ def region_slot_values(monkeypatch, code):
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
+# Variables an action passes with the response it sends (not slots), with a typical value.
+ACTION_VARIABLES = {"days_since": "3"}  # actions/checkin.py: days since the advice
+
+
 def render_all(slot_values):
     """{response name: [text of each variation, with its button titles]}."""
     tracker = DialogueStateTracker.from_events(
@@ -51,7 +55,8 @@ def render_all(slot_values):
     for name, variations in DOMAIN.responses.items():
         texts = []
         for variation in variations:
-            filled = nlg._fill_response(copy.deepcopy(variation), tracker.current_slot_values())
+            filled = nlg._fill_response(copy.deepcopy(variation),
+                                        {**tracker.current_slot_values(), **ACTION_VARIABLES})
             titles = [b["title"] for b in filled.get("buttons") or []]
             texts.append("\n".join([filled.get("text") or ""] + titles))
         rendered[name] = texts

@@ -9,7 +9,10 @@
  * - the copy on this device forgotten when the person erases their data: rasa-webchat keeps
  *   the session handle and the whole transcript in localStorage ("chat_session"); when the
  *   bot's reply says {"conversation_erased": true}, that copy and the emergency number
- *   remembered for this tab are removed, and the chat starts afresh.
+ *   remembered for this tab are removed, and the chat starts afresh;
+ * - the handover summary (issue 16): when the advice's payload carries
+ *   {"summary_url": "/summary/<token>"}, links to "Download summary (PDF)" and "Print" (the
+ *   printable page), on the server this script came from.
  * Options come from this script tag's data- attributes (see README, "Embed the widget").
  */
 (function () {
@@ -60,9 +63,46 @@
     call.focus();
   }
 
+  // --- handover summary ---------------------------------------------------------------
+  var SUMMARY_KEY = "triage-summary";  // this script's sessionStorage
+  var SUMMARY_PATH = /^\/summary\/[A-Za-z0-9_-]{43}$/;
+  var serverOrigin = (function () {
+    try { return new URL(script.src).origin; } catch (e) { return window.location.origin; }
+  })();
+
+  function showSummary(path) {
+    if (typeof path !== "string" || !SUMMARY_PATH.test(path)) return;
+    var panel = document.getElementById("triage-summary");
+    if (!panel) {
+      panel = document.createElement("nav");
+      panel.id = "triage-summary";
+      panel.className = "triage-summary";
+      panel.setAttribute("aria-label", "Summary for your doctor");
+      var pdf = document.createElement("a");
+      pdf.id = "triage-summary-pdf";
+      pdf.textContent = "Download summary (PDF)";
+      pdf.setAttribute("download", "back-pain-summary.pdf");
+      var print = document.createElement("a");
+      print.id = "triage-summary-print";
+      print.textContent = "Print";
+      print.target = "_blank";
+      print.rel = "noopener noreferrer";
+      panel.appendChild(pdf);
+      panel.appendChild(print);
+      var host = target();
+      if (host && host.parentNode) host.parentNode.insertBefore(panel, host.nextSibling);
+      else document.body.appendChild(panel);
+    }
+    panel.querySelector("#triage-summary-pdf").href = serverOrigin + path + ".pdf";
+    panel.querySelector("#triage-summary-print").href = serverOrigin + path;
+    panel.hidden = false;
+    try { window.sessionStorage.setItem(SUMMARY_KEY, path); } catch (e) { /* private mode */ }
+  }
+
   function onBotMessage(message) {
     var custom = message && message.custom;
     if (custom && custom.disposition === "emergency") showEmergency(custom.emergency_number);
+    if (custom && custom.summary_url) showSummary(custom.summary_url);
     if (custom && custom.conversation_erased === true) onErased();
   }
 
@@ -78,6 +118,7 @@
       WEBCHAT_KEYS.forEach(function (key) { window.localStorage.removeItem(key); });
     } catch (e) { /* storage disabled */ }
     try { window.sessionStorage.removeItem(EMERGENCY_KEY); } catch (e) { /* */ }
+    try { window.sessionStorage.removeItem(SUMMARY_KEY); } catch (e) { /* */ }
   }
 
   function onErased() {
@@ -86,6 +127,8 @@
     forgetOnThisDevice();
     var panel = document.getElementById("triage-emergency");
     if (panel) panel.hidden = true;
+    var summaryLinks = document.getElementById("triage-summary");
+    if (summaryLinks) summaryLinks.hidden = true;
     try { window.sessionStorage.setItem(ERASED_KEY, "1"); } catch (e) { /* */ }
     // rasa-webchat writes the transcript back with every message it shows: clear it again,
     // then start a fresh widget (new session, empty history).
@@ -160,6 +203,9 @@
     var remembered = null;
     try { remembered = window.sessionStorage.getItem(EMERGENCY_KEY); } catch (e) { /* */ }
     if (remembered) showEmergency(remembered);
+    var summaryPath = null;
+    try { summaryPath = window.sessionStorage.getItem(SUMMARY_KEY); } catch (e) { /* */ }
+    if (summaryPath) showSummary(summaryPath);
     window.WebChat.default({
       socketUrl: socketUrl,
       initPayload: "/greet",

@@ -1,0 +1,131 @@
+"""The check-in days after the advice (issue 16): offered by a button of the self-care and
+see-a-doctor results ("Check in with me in 3 days"; a button, so the result stays within its
+word budget), scheduled only when it is pressed, asked when due, and its answer acted on.
+
+- action_schedule_checkin: the button. The delay is CHECKIN_DAYS_SELF_CARE or
+  CHECKIN_DAYS_SEE_DOCTOR (bot/settings.py); the row lives in the records database
+  (bot/storage/checkins.py), so it survives restarts and fires once (bot/channels/
+  checkin_delivery.py sends it).
+- action_checkin_open: the due check-in arrives as "/checkin_due": ask how the back is, with the
+  days since the advice.
+- action_checkin_answer: better -> how to return to the leg press; about the same after two
+  weeks or more -> see a doctor (the triage's own "not improving" rule, so the level can only
+  go up); worse -> the triage again (a level is never lowered); a red flag typed at any point is
+  read by the safety net as always.
+- action_stop_checkins: "stop check-ins" cancels every pending one.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import slots
+from actions.give_disposition import RESPONSES as DISPOSITION_RESPONSES
+from actions.give_disposition import ActionGiveDisposition
+from bot import settings
+from bot.clinical import triage
+from bot.storage.checkin_log import CheckInLog
+
+CHECKINS = CheckInLog()
+ANSWER = "checkin_answer"
+ANSWERS = ("better", "same", "worse")
+# "About the same" this long after the advice is "not improving" (clinical notes: see a doctor
+# when not better after 2-3 weeks of home care).
+SAME_MEANS_SEE_DOCTOR_AFTER_DAYS = 14
+# Intents that only buttons or the channel send (no NLU examples; make validate accepts them):
+# the offer's button, the answer buttons (with their value), and the due check-in itself,
+# which a person must not be able to trigger by typing.
+PAYLOAD_ONLY_INTENTS = ("checkin_accept", "checkin_answer", "checkin_due")
+# Every response these actions send (checked against the domain by make validate).
+RESPONSES = tuple(f"utter_checkin_scheduled_{level}" for level in settings.CHECKIN_LEVELS) + \
+    DISPOSITION_RESPONSES + (
+    "utter_checkin_not_offered", "utter_checkin_not_stored", "utter_default",
+    "utter_checkin_question", "utter_checkin_nothing_open", "utter_checkin_better",
+    "utter_return_to_leg_press", "utter_checkin_same", "utter_checkin_same_too_long",
+    "utter_checkin_worse", "utter_checkins_stopped", "utter_service_problem")
+
+
+class ActionScheduleCheckin(Action):
+    def name(self) -> Text:
+        return "action_schedule_checkin"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        level = tracker.get_slot(slots.DISPOSITION)
+        if level not in settings.CHECKIN_LEVELS:
+            dispatcher.utter_message(response="utter_checkin_not_offered")
+            return []
+        stored = await asyncio.to_thread(
+            CHECKINS.schedule, tracker.sender_id, tracker.get_latest_input_channel(), level,
+            settings.checkin_days(level))
+        dispatcher.utter_message(response=f"utter_checkin_scheduled_{level}" if stored
+                                 else "utter_checkin_not_stored")
+        return []
+
+
+class ActionCheckinOpen(Action):
+    def name(self) -> Text:
+        return "action_checkin_open"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        opened = await asyncio.to_thread(CHECKINS.opened, tracker.sender_id)
+        if opened is None:  # typed by hand, or cancelled meanwhile: nothing to ask
+            dispatcher.utter_message(response="utter_default")
+            return []
+        dispatcher.utter_message(response="utter_checkin_question",
+                                 days_since=str(opened["days_since"]))
+        return []
+
+
+class ActionCheckinAnswer(Action):
+    def name(self) -> Text:
+        return "action_checkin_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        answer = next((e.get("value") for e in tracker.latest_message.get("entities") or []
+                       if e.get("entity") == ANSWER), None)
+        if answer not in ANSWERS:
+            dispatcher.utter_message(response="utter_default")
+            return []
+        opened = await asyncio.to_thread(CHECKINS.answer, tracker.sender_id, answer)
+        if opened is None:
+            dispatcher.utter_message(response="utter_checkin_nothing_open")
+            return []
+        if answer == "better":
+            dispatcher.utter_message(response="utter_checkin_better")
+            dispatcher.utter_message(response="utter_return_to_leg_press")
+            return []
+        if answer == "same" and opened["days_since"] < SAME_MEANS_SEE_DOCTOR_AFTER_DAYS:
+            dispatcher.utter_message(response="utter_checkin_same")
+            return []
+        if answer == "same":
+            # The triage's "not improving" rule: about the same, two weeks or more on. The
+            # advice is given here, by the advice's own action on these two answers (a
+            # follow-up action would leave the policies with no next step).
+            dispatcher.utter_message(response="utter_checkin_same_too_long")
+            answered = {"trend": "same", "duration": "2_6_weeks"}
+            now = tracker.copy()
+            now.slots.update(answered)
+            return [SlotSet(name, value) for name, value in answered.items()] + \
+                await ActionGiveDisposition().run(dispatcher, now, domain)
+        dispatcher.utter_message(response="utter_checkin_worse")
+        return [SlotSet(q, None) for q in triage.FORM_QUESTION_IDS] + \
+            [FollowupAction("triage_form")]
+
+
+class ActionStopCheckins(Action):
+    def name(self) -> Text:
+        return "action_stop_checkins"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        cancelled = await asyncio.to_thread(CHECKINS.cancel, tracker.sender_id)
+        dispatcher.utter_message(response="utter_checkins_stopped" if cancelled is not None
+                                 else "utter_service_problem")
+        return []
