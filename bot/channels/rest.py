@@ -9,7 +9,10 @@ anyone continue any conversation whose id they know or guess. Here:
 - the client must authenticate unless REST_AUTH=open (bot.channels.auth: a token for a
   trusted server, or a JWT that names the one conversation its bearer may use);
 - the conversation is `rest:<sender>`, apart from every other channel's ids;
-- channel metadata keeps only the allowed keys (bot.channels.inbound.metadata).
+- channel metadata keeps only the allowed keys (bot.channels.inbound.metadata);
+- one conversation, or one client address, sending faster than a person can gets a 429
+  with Retry-After (bot.channels.rate_limit); a trusted server with REST_TOKEN speaks for
+  many people, so only the per-conversation limit applies to it.
 """
 import json
 import logging
@@ -22,7 +25,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import auth, inbound
+from bot.channels import auth, inbound, rate_limit
+from bot.operations import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +55,7 @@ class TriageRestInput(RestInput):
 
     def __init__(self) -> None:
         self.access = auth.RestAccess.from_environ()
+        self.limits = rate_limit.RateLimits.from_environ()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("triage_rest_webhook", __name__)
@@ -71,8 +76,18 @@ class TriageRestInput(RestInput):
                 return response.json({"error": denied.reason}, status=denied.status)
             except inbound.BadInput as error:
                 return response.json({"error": str(error)}, status=400)
-            collector = CollectingOutputChannel()
             conversation = inbound.conversation_id(self.name(), sender)
+            trusted_server = subject is None and self.access.mode == "token"
+            refusal = self.limits.check(
+                conversation, self.limits.client_address(
+                    request.ip, request.headers.get("X-Forwarded-For")),
+                address_limited=not trusted_server)
+            if refusal is not None:
+                metrics.rate_limited(self.name(), refusal.limit)
+                return response.json({"error": refusal.message,
+                                      "retry_after": refusal.retry_after}, status=429,
+                                     headers={"Retry-After": str(refusal.retry_after)})
+            collector = CollectingOutputChannel()
             try:
                 await on_new_message(UserMessage(text, collector, conversation,
                                                  input_channel=self.name(),

@@ -19,6 +19,10 @@ Changes from stock Rasa 3.6, each for a reason:
 - An update that is not valid JSON or not an update gets a 400, never a 500.
 - A button press is acknowledged (answerCallbackQuery), so the app stops its spinner.
 - Buttons are laid out in rows of at most three, which phones show without cutting titles.
+- A chat sending faster than a person can has its updates dropped (answered 200, counted
+  in triage_rate_limited_total, logged without text): every update comes from Telegram's
+  own servers, so only the per-chat limit of bot.channels.rate_limit applies, and an
+  error answer would make Telegram deliver the flood again, ahead of other chats' updates.
 """
 import hmac
 import json
@@ -35,7 +39,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import auth, inbound
+from bot.channels import auth, inbound, rate_limit
+from bot.operations import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +98,7 @@ class TriageTelegramInput(TelegramInput):
         self._output: Optional[TriageTelegramOutput] = None
         self._verified = False
         self.refusal = self._refusal()
+        self.limits = rate_limit.RateLimits.from_environ()
         if self.refusal and self.access_token:
             logger.error(f"Telegram: the channel is off: {self.refusal}.")
 
@@ -193,6 +199,13 @@ class TriageTelegramInput(TelegramInput):
             if incoming is None:  # stickers, photos, joins: nothing the bot can answer
                 return response.json({"status": "ignored"})
             chat_id, text = incoming
+            conversation = inbound.conversation_id(self.name(), str(chat_id))
+            refusal = self.limits.check(conversation, None, address_limited=False)
+            if refusal is not None:
+                metrics.rate_limited(self.name(), refusal.limit)
+                logger.info("Telegram: an update of a chat over its rate limit was dropped.")
+                return response.json({"status": "rate_limited",
+                                      "retry_after": refusal.retry_after})
             output = self.get_output_channel()
             if update.callback_query is not None:
                 try:
@@ -200,7 +213,6 @@ class TriageTelegramInput(TelegramInput):
                 except Exception:
                     logger.warning("Telegram: acknowledging a button press failed.")
             try:
-                conversation = inbound.conversation_id(self.name(), str(chat_id))
                 await on_new_message(UserMessage(
                     inbound.bounded(text), output, conversation, input_channel=self.name(),
                     metadata=inbound.metadata_or_nothing(self.get_metadata(request))))

@@ -22,6 +22,7 @@ LAYER = {
     "rasa_patches": 1,
     "language": 2,
     "storage": 2,
+    "operations": 2,
     "channels": 3,
     "web": 3,
     "staff": 4,
