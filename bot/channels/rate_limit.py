@@ -13,9 +13,10 @@ balancer gets at most N times the rate; nginx's `limit_req` in front (cluster/) 
 shared per-address limit there, and the cheaper one (refused before Python sees it).
 
 Settings (environment), each "<count>/<second|minute> burst <n>" or "off":
-  RATE_LIMIT_SENDER [30/minute burst 30]   one conversation: a person types far slower; a
-                                           scripted client may send a whole triage (about
-                                           20 messages) at once
+  RATE_LIMIT_SENDER [12/minute burst 30]   one conversation: one message every 5 s after a
+                                           burst of 30 (a person answers slower than that
+                                           over a conversation; a scripted client may send
+                                           a whole triage, up to 25 messages, at once)
   RATE_LIMIT_ADDRESS [120/minute burst 60] one client address, every conversation from it
                                            (several people behind one office or home NAT)
   RATE_LIMIT_EXEMPT [127.0.0.1,::1]        addresses and networks without the per-address
@@ -35,7 +36,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
-DEFAULT_SENDER = "30/minute burst 30"
+DEFAULT_SENDER = "12/minute burst 30"
 DEFAULT_ADDRESS = "120/minute burst 60"
 DEFAULT_EXEMPT = "127.0.0.1,::1"
 # Buckets untouched for this long are full again and forgotten (memory stays bounded by

@@ -35,6 +35,7 @@ def test_off_turns_a_limit_off():
 
 def test_the_defaults_let_a_whole_scripted_triage_through_at_once():
     limits = RateLimits.from_environ({})
+    # make safety-report plays up to 25 messages of one case without pause
     assert Rule.parse("", DEFAULT_SENDER).burst >= 25 and Rule.parse("", DEFAULT_ADDRESS).burst >= 30
     assert all(limits.check("rest:a", "203.0.113.9") is None for _ in range(25))
 
