@@ -8,17 +8,19 @@ with the session's action server and SQLite tracker store.
 import asyncio
 import json
 import re
-import time
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 import uuid
+from pathlib import Path
 
 import aiohttp
 import pytest
 import socketio
 
 from scripts.bench.conversations import MILDEST_ANSWERS
-from tests.conftest import WIDGET_ORIGIN, start_rasa, stop
+from tests.conftest import ROOT, WIDGET_ORIGIN, start_rasa, stop
 
 SENDER_BURST = 20
 ADDRESS_BURST = 8
@@ -184,13 +186,56 @@ def test_a_widget_flooding_its_session_is_told_to_wait(server):
 
 
 def test_a_bad_rate_limit_setting_stops_the_server_at_start_with_the_reason(tmp_path):
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT, server_env
+    from tests.conftest import server_env
 
     result = subprocess.run(
         [sys.executable, "-m", "bot.channels.serve", "--model", "none"], cwd=ROOT,
         env=server_env(RATE_LIMIT_SENDER="lots"), capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "RATE_LIMIT_SENDER='lots'" in result.stderr and "burst" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def widget_page(server, logs_dir):
+    from tests.conftest import WIDGET_PORT, server_env, wait_for
+
+    log = logs_dir / "widget-operations.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.web", "--port", str(WIDGET_PORT), "--socket-url", server],
+        cwd=ROOT, env=server_env(), stdout=log.open("w"), stderr=subprocess.STDOUT)
+    try:
+        wait_for(f"{WIDGET_ORIGIN}/health", process, log, timeout=30)
+        yield WIDGET_ORIGIN
+    finally:
+        stop(process)
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="chromium missing")
+def test_the_widget_says_plainly_to_wait_and_gives_the_emergency_number(widget_page):
+    from playwright.sync_api import sync_playwright
+
+    from tests.conftest import EMERGENCY_NUMBER
+    from tests.integration.test_widget import BOT_MESSAGE, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                             args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            errors = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(widget_page)
+            page.wait_for_selector(BOT_MESSAGE, timeout=60_000)
+            box = page.locator(".rw-new-message")
+            for _ in range(SENDER_BURST + 8):
+                box.fill("hi")
+                box.press("Enter")
+            notice = page.locator("#triage-rate-limited")
+            notice.wait_for(state="visible", timeout=60_000)
+            text = notice.inner_text()
+            assert "wait" in text and "send it again" in text
+            assert f"call {EMERGENCY_NUMBER}" in text
+            assert notice.get_attribute("role") == "status"
+            assert not errors, errors
+        finally:
+            browser.close()
