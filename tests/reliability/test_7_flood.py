@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import uuid
 
 import aiohttp
@@ -160,3 +161,36 @@ def test_a_flood_from_one_sender_or_one_address_does_not_hurt_the_others(
         assert int(flooder["statuses"].get("429", 0)) > int(flooder["statuses"].get("200", 0)), \
             flooded["flooders"]
     assert ratio <= 1.5, figures["details"]["flood"]
+
+
+def test_each_server_of_the_cluster_reports_health_and_metrics_and_nginx_its_status(cluster):
+    """The cluster's stores are PostgreSQL and Redis: /health names them; nginx's stub_status
+    answers on its status port, on the host only."""
+    import urllib.request
+
+    def get(url):
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read().decode()
+
+    for index in range(len(cluster.rasa_ports)):
+        status, body = get(f"{cluster.rasa_url(index)}/health")
+        report = json.loads(body)
+        assert status == 200 and report["status"] == "ok", report
+        assert report["checks"]["tracker_store"]["detail"] == "postgresql"
+        assert report["checks"]["lock_store"]["detail"] == "redis"
+        assert report["checks"]["action_server"]["ok"]
+        status, text = get(f"{cluster.rasa_url(index)}/metrics")
+        assert status == 200 and "# TYPE triage_turn_seconds histogram" in text
+    for port in cluster.action_ports:
+        status, body = get(f"http://127.0.0.1:{port}/health")
+        assert status == 200 and json.loads(body)["checks"]["database"]["detail"] == "postgresql"
+        assert "triage_action_calls_total" in get(f"http://127.0.0.1:{port}/metrics")[1]
+    status, text = get(f"http://127.0.0.1:{cluster.status_port}/nginx_status")
+    assert status == 200 and text.startswith("Active connections:")
+    # not published through the public entry point
+    for path in ("/metrics", "/nginx_status"):
+        try:
+            code = get(f"{cluster.url}{path}")[0]
+        except urllib.error.HTTPError as error:
+            code = error.code
+        assert code == 404, path
