@@ -12,7 +12,7 @@ Settings (environment; defaults in brackets):
   CLUSTER_RASA_PORTS [5701,5702]  the Rasa servers (HTTP API with token, on 127.0.0.1)
   CLUSTER_ACTION_PORTS [5751,5752] the action servers; CLUSTER_ACTION_LB_PORT [5750]
   CLUSTER_STATUS_PORT [5749]      nginx's stub_status page (/nginx_status), host only
-  CLUSTER_RATE_REST [1r/s], CLUSTER_BURST_REST [20]        per client address, nginx's
+  CLUSTER_RATE_REST [30r/m], CLUSTER_BURST_REST [20]       per client address, nginx's
   CLUSTER_RATE_WIDGET [10r/s], CLUSTER_BURST_WIDGET [100]  limit_req (REST, socket.io)
   CLUSTER_RATE_EXEMPT [127.0.0.1] addresses/networks nginx does not limit (comma-separated)
   RATE_LIMIT_SENDER, RATE_LIMIT_ADDRESS  the Rasa servers' own limits (bot/channels/rate_limit.py);
@@ -96,7 +96,7 @@ class Cluster:
         self.nginx = env.get("NGINX", "/usr/sbin/nginx")
         self.max_body = env.get("CLUSTER_MAX_BODY", "64k")
         self.status_port = int(env.get("CLUSTER_STATUS_PORT", "5749"))
-        self.rate_rest = env.get("CLUSTER_RATE_REST", "1r/s")
+        self.rate_rest = env.get("CLUSTER_RATE_REST", "30r/m")
         self.burst_rest = int(env.get("CLUSTER_BURST_REST", "20"))
         self.rate_widget = env.get("CLUSTER_RATE_WIDGET", "10r/s")
         self.burst_widget = int(env.get("CLUSTER_BURST_WIDGET", "100"))

@@ -7,10 +7,12 @@ talk to the cluster three times: alone, while two flooders run in processes of t
 (started 10 s before, so that the people meet the flood at full speed, the one-off bursts
 the limits allow already spent), and alone
 again. The flooders:
-- one conversation relayed by a trusted backend on this host (REST_TOKEN, from an address
-  nginx does not limit): the Rasa servers' per-conversation limit must refuse it;
-- one client address with a new conversation for every message: nginx's per-address limit
-  refuses it before it reaches Rasa.
+- one person's conversation (a JWT naming it), from one address, on many connections at
+  once: nginx's per-address limit refuses most of it, and the Rasa servers'
+  per-conversation limit what gets past nginx (the same limit alone, on one server without
+  nginx, is tested in tests/integration/test_operations.py);
+- one client address with a new conversation for every message (a script holding
+  REST_TOKEN): nginx's per-address limit refuses it before it reaches Rasa.
 `flood_p95_ratio` is the people's p95 with the flood over their p95 without it (the mean of
 the runs before and after: the machine's own load drifts), at most 1.5; `flood_lost` is
 their messages that got no answer or are missing from PostgreSQL (0).
@@ -72,10 +74,11 @@ def start_flooders(cluster) -> list:
     python = sys.executable
     one_sender = f"flood-one-{uuid.uuid4().hex[:8]}"
     commands = [
-        # one conversation, relayed by a trusted backend on this host (REST_TOKEN, from an
-        # address nginx does not limit): the Rasa servers' per-conversation limit stops it
-        [python, script, cluster.url, "--address", "127.0.0.1", "--sender", one_sender,
-         "--token", cluster.env["REST_TOKEN"], "--connections", str(ONE_SENDER_CONNECTIONS)],
+        # one person's conversation (a JWT naming it) from one address: nginx's per-address
+        # limit, then the Rasa servers' per-conversation limit
+        [python, script, cluster.url, "--address", "127.0.2.1", "--sender", one_sender,
+         "--jwt", jwt_header(cluster, one_sender)["Authorization"].split()[1],
+         "--connections", str(ONE_SENDER_CONNECTIONS)],
         # one client address, a new conversation every time: nginx's per-address limit
         [python, script, cluster.url, "--address", "127.0.2.2", "--rotate",
          "--token", cluster.env["REST_TOKEN"], "--connections", str(ONE_ADDRESS_CONNECTIONS)],
