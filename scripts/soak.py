@@ -6,7 +6,7 @@ Starts a cluster of its own (cluster/control.py, as `make cluster` does, with it
 folder, ports, PostgreSQL database and Redis prefix, so a running `make cluster` is left
 alone), then SOAK_USERS people talk to it through nginx for SOAK_MINUTES: each one
 triage after another (the bench's conversations, each a new sender with a JWT of its own,
-from a client address of its own), pausing up to 2 s between messages. Every 15 s it
+from a client address of its own), pausing 1 to 4 s between messages. Every 15 s it
 samples each process's resident memory (both Rasa servers, both action servers, nginx's
 master and workers).
 
@@ -43,7 +43,9 @@ from control import Cluster  # noqa: E402
 from scripts.bench.conversations import OURS, disposition_of  # noqa: E402
 
 SAMPLE_EVERY_S = 15.0
-THINK_S = 2.0
+# Seconds a person pauses between messages (reading, choosing): 1 to 4, about 0.35 messages a
+# second each, under the cluster's per-address limit (30 a minute after a burst of 20).
+THINK_S = (1.0, 4.0)
 MEMORY_LIMIT = 1.10
 P95_LIMIT = 1.2
 
@@ -116,7 +118,7 @@ class Soak:
                         self.errors.append(f"{conversation.name}: {status} for {text!r}")
                         break
                     reply = body
-                    await asyncio.sleep(random.uniform(0, THINK_S))
+                    await asyncio.sleep(random.uniform(*THINK_S))
                 else:
                     self.conversations += 1
                     if conversation.disposition and \
