@@ -33,6 +33,8 @@ help:
 	@echo "make bench   speed, cost and quality against Rasa's stock bot (about 13 minutes)"
 	@echo "make cluster / cluster-stop   two Rasa and two action servers behind nginx"
 	@echo "make reliability  load, faults and hostile input against a cluster (CI runs it)"
+	@echo "make soak    20 people for 30 minutes against a cluster: memory, errors, p95 (SOAK_MINUTES)"
+	@echo "make backup / restore FILE=...  archive the conversations and records / put them back"
 	@echo "make audit   known advisories of the pinned packages (needs the internet)"
 	@echo "make diagram render docs/architecture/architecture.dot (Graphviz) to PNG and SVG"
 	@echo "make clean   remove the venv, models, caches and build output"

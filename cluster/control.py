@@ -13,6 +13,12 @@ Settings (environment; defaults in brackets):
   CLUSTER_ACTION_PORTS [5751,5752] the action servers; CLUSTER_ACTION_LB_PORT [5750]
   CLUSTER_CONSOLE_PORT [CLUSTER_PORT+80]  the staff console through nginx (staff only);
   CLUSTER_CONSOLE_BACKEND_PORT [CLUSTER_PORT+81]  the console itself, on 127.0.0.1
+  CLUSTER_STATUS_PORT [5749]      nginx's stub_status page (/nginx_status), host only
+  CLUSTER_RATE_REST [30r/m], CLUSTER_BURST_REST [20]       per client address, nginx's
+  CLUSTER_RATE_WIDGET [10r/s], CLUSTER_BURST_WIDGET [100]  limit_req (REST, socket.io)
+  CLUSTER_RATE_EXEMPT [127.0.0.1] addresses/networks nginx does not limit (comma-separated)
+  RATE_LIMIT_SENDER, RATE_LIMIT_ADDRESS  the Rasa servers' own limits (bot/channels/rate_limit.py);
+                                  they read the client's address from nginx's X-Forwarded-For
   TRACKER_DB_URL [postgresql://postgres@127.0.0.1:5432/triage_cluster]  created if missing
   LOCK_STORE_URL [redis://127.0.0.1:6379/3], LOCK_STORE_PREFIX [triagecluster]
   TICKET_LOCK_LIFETIME [30]       seconds a dead server's ticket blocks its conversation
@@ -57,6 +63,25 @@ def origins(value: str) -> list:
     return value.replace(",", " ").split()
 
 
+def _nginx_rate(value: str) -> str:
+    """A limit_req rate ('2r/s', '120r/m'), checked: it is written into nginx.conf."""
+    import re
+
+    if not re.fullmatch(r"\d+r/[sm]", value.strip()):
+        raise SystemExit(f"error: a cluster rate must look like 2r/s or 120r/m, not {value!r}")
+    return value.strip()
+
+
+def _network(value: str) -> str:
+    """An address or network for nginx's geo block, checked (it is written into nginx.conf)."""
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_network(value, strict=False))
+    except ValueError:
+        raise SystemExit(f"error: CLUSTER_RATE_EXEMPT: {value!r} is not an address or network")
+
+
 def _ports(value: str) -> list:
     return [int(p) for p in value.replace(",", " ").split()]
 
@@ -75,11 +100,19 @@ class Cluster:
         self.model = env.get("MODEL", str(ROOT / "models" / "triage.tar.gz"))
         self.nginx = env.get("NGINX", "/usr/sbin/nginx")
         self.max_body = env.get("CLUSTER_MAX_BODY", "64k")
+        self.status_port = int(env.get("CLUSTER_STATUS_PORT", "5749"))
+        self.rate_rest = env.get("CLUSTER_RATE_REST", "30r/m")
+        self.burst_rest = int(env.get("CLUSTER_BURST_REST", "20"))
+        self.rate_widget = env.get("CLUSTER_RATE_WIDGET", "10r/s")
+        self.burst_widget = int(env.get("CLUSTER_BURST_WIDGET", "100"))
+        self.rate_exempt = origins(env.get("CLUSTER_RATE_EXEMPT", "127.0.0.1"))
         env.setdefault("TRACKER_DB_URL", "postgresql://postgres@127.0.0.1:5432/triage_cluster")
         env.setdefault("LOCK_STORE_URL", "redis://127.0.0.1:6379/3")
         env.setdefault("LOCK_STORE_PREFIX", "triagecluster")
         env.setdefault("TICKET_LOCK_LIFETIME", "30")
         env.setdefault("REST_AUTH", "token")
+        # The Rasa servers see clients through nginx: its X-Forwarded-For names them.
+        env.setdefault("RATE_LIMIT_TRUSTED_PROXIES", "127.0.0.1")
         env.setdefault("CORS_ORIGINS",
                        f"http://localhost:{self.port},http://127.0.0.1:{self.port}")
         env = _with_project_defaults(env)
@@ -174,8 +207,9 @@ class Cluster:
         kind, number = name.rsplit("-", 1)
         index = int(number) - 1
         if kind == "actions":
-            return [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
-                    "--port", str(self.action_ports[index])]
+            # rasa_sdk's server with /health (its database) and /metrics.
+            return [str(VENV_BIN / "python"), "-m", "bot.operations.action_server",
+                    "--actions", "actions", "--port", str(self.action_ports[index])]
         if kind == "console":
             return [str(VENV_BIN / "python"), "-m", "bot.console", "--host", "127.0.0.1",
                     "--port", str(self.console_backend_port)]
@@ -242,7 +276,14 @@ class Cluster:
                 .replace("@CONSOLE_BACKEND@", str(self.console_backend_port)).replace("@ACTION_PORT@", str(self.action_lb_port))
                 .replace("@MAX_BODY@", self.max_body).replace("@ORIGINS@", allowed)
                 .replace("@RASA_SERVERS@", servers(self.rasa_ports, "5s"))
-                .replace("@ACTION_SERVERS@", servers(self.action_ports, "2s")))
+                .replace("@ACTION_SERVERS@", servers(self.action_ports, "2s"))
+                .replace("@STATUS_PORT@", str(self.status_port))
+                .replace("@RATE_REST@", _nginx_rate(self.rate_rest))
+                .replace("@BURST_REST@", str(self.burst_rest))
+                .replace("@RATE_WIDGET@", _nginx_rate(self.rate_widget))
+                .replace("@BURST_WIDGET@", str(self.burst_widget))
+                .replace("@RATE_EXEMPT@", "\n".join(f"        {_network(a)} 1;"
+                                                     for a in self.rate_exempt)))
         path = self.dir / "nginx.conf"
         path.write_text(text)
         return path

@@ -23,7 +23,8 @@ stop() {
 trap stop INT TERM EXIT
 
 echo "==> starting the action server on 127.0.0.1:${ACTION_PORT}"
-.venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" &
+# The action server with /health (its database) and /metrics (bot/operations/action_server.py).
+.venv/bin/python -m bot.operations.action_server --actions actions --port "$ACTION_PORT" &
 pids+=($!)
 echo "==> starting the Rasa server on port ${RASA_PORT} (model $MODEL)"
 IFS=, read -r -a origins <<< "$CORS_ORIGINS"

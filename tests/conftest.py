@@ -158,7 +158,8 @@ def action_server(logs_dir, tracker_db):
     port = free_port()
     log = logs_dir / "actions.log"
     process = subprocess.Popen(
-        [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        [str(VENV_BIN / "python"), "-m", "bot.operations.action_server", "--actions", "actions",
+         "--port", str(port)],
         cwd=ROOT, env=server_env(TRACKER_DB_URL=tracker_db), stdout=log.open("w"),
         stderr=subprocess.STDOUT)
     try:

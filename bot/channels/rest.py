@@ -12,6 +12,9 @@ anyone continue any conversation whose id they know or guess. Here:
 - channel metadata keeps only the allowed keys (bot.channels.inbound.metadata);
 - a check-in that fell due since the sender last wrote is asked first (issue 16,
   bot.channels.checkin_delivery), then their message is answered.
+- one conversation, or one client address, sending faster than a person can gets a 429
+  with Retry-After (bot.channels.rate_limit); a trusted server with REST_TOKEN speaks for
+  many people, so only the per-conversation limit applies to it.
 """
 import json
 import logging
@@ -24,8 +27,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import auth, inbound
+from bot.channels import auth, inbound, rate_limit
 from bot.channels.checkin_delivery import CheckInDelivery
+from bot.operations import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +59,7 @@ class TriageRestInput(RestInput):
     def __init__(self) -> None:
         self.access = auth.RestAccess.from_environ()
         self.checkins = CheckInDelivery()
+        self.limits = rate_limit.RateLimits.from_environ()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("triage_rest_webhook", __name__)
@@ -75,8 +80,18 @@ class TriageRestInput(RestInput):
                 return response.json({"error": denied.reason}, status=denied.status)
             except inbound.BadInput as error:
                 return response.json({"error": str(error)}, status=400)
-            collector = CollectingOutputChannel()
             conversation = inbound.conversation_id(self.name(), sender)
+            trusted_server = subject is None and self.access.mode == "token"
+            refusal = self.limits.check(
+                conversation, self.limits.client_address(
+                    request.ip, request.headers.get("X-Forwarded-For")),
+                address_limited=not trusted_server)
+            if refusal is not None:
+                metrics.rate_limited(self.name(), refusal.limit)
+                return response.json({"error": refusal.message,
+                                      "retry_after": refusal.retry_after}, status=429,
+                                     headers={"Retry-After": str(refusal.retry_after)})
+            collector = CollectingOutputChannel()
             try:
                 await self.checkins.before_message(conversation, self.name(), collector,
                                                    on_new_message)

@@ -9,6 +9,10 @@ or from files (RASA_API_TOKEN_FILE, RASA_JWT_SECRET_FILE), and hands them to Ras
 the process: the process list shows only the options given here. With a secret the HTTP API
 is on (`--enable-api`), protected by it; without one it stays off unless `--enable-api` is
 given here (the tests' private servers on 127.0.0.1).
+
+It also adds GET /health and GET /metrics to the server (bot.operations.rasa_server), and
+reads the rate limits once (bot.channels.rate_limit), so a setting that cannot be read
+stops the server at start with the reason instead of at the first message.
 """
 from __future__ import annotations
 
@@ -46,11 +50,17 @@ def rasa_arguments(argv: List[str], environ=None) -> List[str]:
 
 def main(argv: Optional[List[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    from bot.channels import rate_limit
+
     try:
         args = rasa_arguments(argv)
-    except settings.ConfigurationError as error:
+        rate_limit.RateLimits.from_environ()
+    except (settings.ConfigurationError, rate_limit.ConfigurationError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    from bot.operations import rasa_server
+
+    rasa_server.install()
     # Rasa parses sys.argv; this list lives in the process's memory only (the kernel's
     # copy, which `ps` shows, keeps what this launcher was started with).
     sys.argv = ["rasa", *args]

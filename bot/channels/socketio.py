@@ -22,6 +22,9 @@ Changes from stock Rasa 3.6, each for a reason:
 - Channel metadata keeps only the allowed keys (bot.channels.inbound.metadata).
 - A person who comes back to the page (the widget resumes its session) gets a check-in that
   fell due while the page was closed, at once (issue 16, bot.channels.checkin_delivery).
+- A session, or a client address, sending faster than a person can has its messages
+  refused (bot.channels.rate_limit): the socket gets a `rate_limited` event with the
+  seconds to wait, which the widget shows as a notice; the bot never sees the message.
 """
 import base64
 import hashlib
@@ -40,8 +43,9 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot import settings
-from bot.channels import inbound
+from bot.channels import inbound, rate_limit
 from bot.channels.checkin_delivery import CheckInDelivery
+from bot.operations import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +126,7 @@ class TriageSocketIOInput(SocketIOInput):
         checkin_delivery = CheckInDelivery()
         sessions = WidgetSessions(settings.secret_or_local_key("WIDGET_SESSION_SECRET",
                                                                SESSION_KEY_FILE))
+        limits = rate_limit.RateLimits.from_environ()
 
         @sio.on("connect", namespace=self.namespace)
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
@@ -135,11 +140,15 @@ class TriageSocketIOInput(SocketIOInput):
                 token = auth.get("token") if isinstance(auth, dict) else None
                 if not (token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm)):
                     return False
+            address = limits.client_address(environ.get("REMOTE_ADDR"),
+                                            environ.get("HTTP_X_FORWARDED_FOR"))
             if not self.session_persistence:  # the socket is the conversation
                 conversation = inbound.conversation_id(self.name(), sid)
                 sio.enter_room(sid, conversation, namespace=self.namespace)
-                await sio.save_session(sid, {"conversation": conversation, "handle": None},
-                                       namespace=self.namespace)
+                await sio.save_session(sid, {"conversation": conversation, "handle": None,
+                                             "address": address}, namespace=self.namespace)
+            else:
+                await sio.save_session(sid, {"address": address}, namespace=self.namespace)
             return True
 
         @sio.on("session_request", namespace=self.namespace)
@@ -158,8 +167,8 @@ class TriageSocketIOInput(SocketIOInput):
                 sio.leave_room(sid, bound["conversation"], namespace=self.namespace)
             # python-socketio 5.9's enter_room is synchronous (see requirements.in).
             sio.enter_room(sid, conversation, namespace=self.namespace)
-            await sio.save_session(sid, {"conversation": conversation, "handle": handle},
-                                   namespace=self.namespace)
+            await sio.save_session(sid, {**bound, "conversation": conversation,
+                                         "handle": handle}, namespace=self.namespace)
             await sio.emit("session_confirm", handle, room=sid)
             if returning:  # a check-in that fell due while the page was closed (issue 16)
                 await checkin_delivery.before_message(
@@ -176,6 +185,13 @@ class TriageSocketIOInput(SocketIOInput):
             if conversation is None or (self.session_persistence
                                         and data.get("session_id") != bound.get("handle")):
                 logger.debug("A widget message outside its socket's session was ignored.")
+                return
+            refusal = limits.check(conversation, bound.get("address"))
+            if refusal is not None:
+                metrics.rate_limited(self.name(), refusal.limit)
+                await sio.emit("rate_limited", {"retry_after": refusal.retry_after,
+                                                "limit": refusal.limit}, room=sid,
+                               namespace=self.namespace)
                 return
             try:
                 text = inbound.message_text(data.get("message"))

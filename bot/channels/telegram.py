@@ -25,6 +25,10 @@ Changes from stock Rasa 3.6, each for a reason:
 - The advice's handover summary (issue 16; the custom payload's "summary_url") is sent as a
   PDF document (sendDocument), read from the records database: Telegram cannot open a link to
   the widget's server, which is often not public.
+- A chat sending faster than a person can has its updates dropped (answered 200, counted
+  in triage_rate_limited_total, logged without text): every update comes from Telegram's
+  own servers, so only the per-chat limit of bot.channels.rate_limit applies, and an
+  error answer would make Telegram deliver the flood again, ahead of other chats' updates.
 """
 import asyncio
 import hmac
@@ -43,9 +47,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import auth, inbound
+from bot.channels import auth, inbound, rate_limit
 from bot.channels.checkin_delivery import CheckInDelivery
 from bot.handover import summary
+from bot.operations import metrics
 from bot.storage.summary_store import SummaryStore
 
 logger = logging.getLogger(__name__)
@@ -139,6 +144,7 @@ class TriageTelegramInput(TelegramInput):
         self.checkins = CheckInDelivery()
         self._poller: Optional[asyncio.Task] = None
         self.refusal = self._refusal()
+        self.limits = rate_limit.RateLimits.from_environ()
         if self.refusal and self.access_token:
             logger.error(f"Telegram: the channel is off: {self.refusal}.")
 
@@ -246,6 +252,13 @@ class TriageTelegramInput(TelegramInput):
             if incoming is None:  # stickers, photos, joins: nothing the bot can answer
                 return response.json({"status": "ignored"})
             chat_id, text = incoming
+            conversation = inbound.conversation_id(self.name(), str(chat_id))
+            refusal = self.limits.check(conversation, None, address_limited=False)
+            if refusal is not None:
+                metrics.rate_limited(self.name(), refusal.limit)
+                logger.info("Telegram: an update of a chat over its rate limit was dropped.")
+                return response.json({"status": "rate_limited",
+                                      "retry_after": refusal.retry_after})
             output = self.get_output_channel()
             if update.callback_query is not None:
                 try:

@@ -13,6 +13,11 @@ Patches of Rasa's own code (monkeypatches), in this package:
   (wraps MessageProcessor._run_action). Installed by bot.storage.lock_store. Tests:
   tests/reliability/test_3_faults.py, scripts/validate_project.py (its response exists).
 
+- server_hooks.py: routes added to Rasa's Sanic app (wraps rasa.core.run.configure_app) and
+  a look at every finished turn (wraps Agent.handle_message and MessageProcessor.save_tracker),
+  for /health and /metrics (bot.operations.rasa_server). Installed by bot.channels.serve.
+  Tests: tests/unit/test_server_hooks.py, tests/integration/test_operations.py.
+
 Rasa classes replaced through its configuration (subclasses, named in endpoints.yml,
 credentials.yml or config.yml; they live with their concern):
 - bot.storage.tracker_store.ErasableSQLTrackerStore: its own save (what is stored counted
@@ -45,6 +50,9 @@ Rasa's built-in actions replaced by custom actions of the same name (domain.yml 
 - action_restart and action_back (actions/start_over.py): a person typing `/restart` or
   `/back` must not wipe or undo a red flag or a level. Tests: tests/dialogues/real_words.yml
   ("a typed /restart...", "a typed /back...").
+
+The action server's /health and /metrics use rasa_sdk's own plugin hook
+(attach_sanic_app_extensions), not a patch: bot/operations/action_server.py.
 
 This package imports only bot.settings.
 """

@@ -25,7 +25,8 @@ from control import Cluster  # noqa: E402
 SUMMARY = ROOT / "var" / "reliability" / "summary.json"
 FIGURES = {"users": 0, "messages": 0, "errors": 0, "events_lost": 0, "events_duplicated": 0,
            "faults_injected": 0, "faults_survived": 0, "fuzz_cases": 0, "p95_ms": None,
-           "throughput_msg_s": None, "retried": 0, "isolation_breaches": 0, "details": {}}
+           "throughput_msg_s": None, "retried": 0, "isolation_breaches": 0,
+           "flood_p95_ratio": None, "flood_lost": None, "details": {}}
 
 
 @pytest.fixture(scope="session")
@@ -65,6 +66,7 @@ def cluster(telegram_api):
         "CLUSTER_RASA_PORTS": f"{free_port()},{free_port()}",
         "CLUSTER_ACTION_PORTS": f"{free_port()},{free_port()}",
         "CLUSTER_ACTION_LB_PORT": str(free_port()),
+        "CLUSTER_STATUS_PORT": str(free_port()),
         "TRACKER_DB_URL": tracker_url,
         "LOCK_STORE_URL": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/3"),
         "LOCK_STORE_PREFIX": prefix,

@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 KEYS = ("users", "messages", "errors", "events_lost", "faults_survived", "fuzz_cases", "p95_ms",
-        "isolation_breaches")
+        "isolation_breaches", "flood_p95_ratio", "flood_lost")
 
 
 def main(path: str) -> int:

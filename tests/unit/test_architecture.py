@@ -23,6 +23,7 @@ LAYER = {
     "language": 2,
     "storage": 2,
     "handover": 2,
+    "operations": 2,
     "channels": 3,
     "web": 3,
     "console": 3,

@@ -12,7 +12,10 @@
  *   remembered for this tab are removed, and the chat starts afresh;
  * - the handover summary (issue 16): when the advice's payload carries
  *   {"summary_url": "/summary/<token>"}, links to "Download summary (PDF)" and "Print" (the
- *   printable page), on the server this script came from.
+ *   printable page), on the server this script came from;
+ * - a plain notice when the server refuses a message because too many came too fast
+ *   (its `rate_limited` event, bot/channels/rate_limit.py): the bot never saw that message,
+ *   so the notice says to wait and send it again, and gives the emergency number.
  * Options come from this script tag's data- attributes (see README, "Embed the widget").
  */
 (function () {
@@ -155,6 +158,33 @@
     else document.body.insertBefore(notice, document.body.firstChild);
   }
 
+  // --- too many messages ----------------------------------------------------------------
+  var RATE_NOTICE_MIN_MS = 4000;
+  var rateNoticeTimer = null;
+
+  function onRateLimited(info) {
+    var seconds = Math.max(1, Math.min(120, Number(info && info.retry_after) || 5));
+    var notice = document.getElementById("triage-rate-limited");
+    if (!notice) {
+      notice = document.createElement("p");
+      notice.id = "triage-rate-limited";
+      notice.className = "triage-erased triage-rate-limited";
+      notice.setAttribute("role", "status");
+      notice.setAttribute("aria-live", "polite");
+      var host = target();
+      if (host && host.parentNode) host.parentNode.insertBefore(notice, host);
+      else document.body.insertBefore(notice, document.body.firstChild);
+    }
+    var number = String(fallbackNumber).replace(/[^0-9+]/g, "");
+    notice.textContent = "That was a lot of messages at once, so your last one did not reach " +
+      "the guide. Please wait " + seconds + (seconds === 1 ? " second" : " seconds") +
+      " and send it again." + (number ? " In an emergency, call " + number + " now." : "");
+    notice.hidden = false;
+    window.clearTimeout(rateNoticeTimer);
+    rateNoticeTimer = window.setTimeout(function () { notice.hidden = true; },
+                                        Math.max(RATE_NOTICE_MIN_MS, seconds * 1000 + 2000));
+  }
+
   // --- accessibility ------------------------------------------------------------------
   function labelOnce(node, label) {
     if (node && !node.getAttribute("aria-label")) node.setAttribute("aria-label", label);
@@ -217,7 +247,7 @@
       hideWhenNotConnected: false,
       params: { storage: "local" },
       customMessageDelay: function () { return 300; },
-      onSocketEvent: { bot_uttered: onBotMessage }
+      onSocketEvent: { bot_uttered: onBotMessage, rate_limited: onRateLimited }
     }, host);
     watch(host || document.body);
   }

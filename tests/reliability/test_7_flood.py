@@ -1,0 +1,199 @@
+"""Fairness under abuse: while one sender, and one client address with a new sender every
+time, send as fast as they can, everyone else's conversations go on as before.
+
+People (each a full triage over REST, each with its own JWT and its own client address,
+pausing up to a second between messages as people do, though real people take longer)
+talk to the cluster three times: alone, while two flooders run in processes of their own
+(started 10 s before, so that the people meet the flood at full speed, the one-off bursts
+the limits allow already spent), and alone
+again. The flooders:
+- one person's conversation (a JWT naming it), from one address, on many connections at
+  once: nginx's per-address limit refuses most of it, and the Rasa servers'
+  per-conversation limit what gets past nginx (the same limit alone, on one server without
+  nginx, is tested in tests/integration/test_operations.py);
+- one client address with a new conversation for every message (a script holding
+  REST_TOKEN): nginx's per-address limit refuses it before it reaches Rasa.
+`flood_p95_ratio` is the people's p95 with the flood over their p95 without it (the mean of
+the runs before and after: the machine's own load drifts), at most 1.5; `flood_lost` is
+their messages that got no answer or are missing from PostgreSQL (0).
+"""
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import uuid
+
+import aiohttp
+import jwt
+
+from conftest import ROOT, log
+from rel_client import SCRIPTS, Person, Stats, check_against_database
+
+PEOPLE = 12
+THINK_S = 1.0
+# Connections of each flooder: the one conversation's requests wait for its lock one at a
+# time, so that flooder sends many at once (each connection sends again the moment it is
+# answered); the other is refused by nginx at once, so a few connections suffice.
+ONE_SENDER_CONNECTIONS = 32
+ONE_ADDRESS_CONNECTIONS = 4
+LEAD_S = 10.0
+
+
+def jwt_header(cluster, subject: str) -> dict:
+    token = jwt.encode({"sub": subject, "exp": int(time.time()) + 900},
+                       cluster.env["REST_JWT_SECRET"])
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def people(cluster, stats: Stats, tag: str):
+    api = [cluster.rasa_url(i) for i in range(len(cluster.rasa_ports))]
+    sessions, crowd = [], []
+    try:
+        for i in range(PEOPLE):
+            # each person from an address of their own (none of them exempt from the limits)
+            connector = aiohttp.TCPConnector(local_addr=(f"127.0.1.{10 + i}", 0))
+            session = aiohttp.ClientSession(connector=connector)
+            sessions.append(session)
+            sender = f"{tag}-{i}-{uuid.uuid4().hex[:8]}"
+            person = Person(session, cluster.url, api, cluster.env["RASA_API_TOKEN"], stats,
+                            sender, SCRIPTS[i % len(SCRIPTS)])
+            person.headers = jwt_header(cluster, sender)
+            crowd.append(person)
+        return await asyncio.gather(*(p.run(think_time=THINK_S) for p in crowd))
+    finally:
+        for session in sessions:
+            await session.close()
+
+
+def start_flooders(cluster) -> list:
+    script = str(ROOT / "tests" / "reliability" / "flooder.py")
+    python = sys.executable
+    one_sender = f"flood-one-{uuid.uuid4().hex[:8]}"
+    commands = [
+        # one person's conversation (a JWT naming it) from one address: nginx's per-address
+        # limit, then the Rasa servers' per-conversation limit
+        [python, script, cluster.url, "--address", "127.0.2.1", "--sender", one_sender,
+         "--jwt", jwt_header(cluster, one_sender)["Authorization"].split()[1],
+         "--connections", str(ONE_SENDER_CONNECTIONS)],
+        # one client address, a new conversation every time: nginx's per-address limit
+        [python, script, cluster.url, "--address", "127.0.2.2", "--rotate",
+         "--token", cluster.env["REST_TOKEN"], "--connections", str(ONE_ADDRESS_CONNECTIONS)],
+    ]
+    # At the lowest CPU priority: on this one host the flooders' own client work (over a
+    # thousand requests a second) would otherwise take CPU from the servers, which a remote
+    # abuser's does not. What nginx and the Rasa servers spend on the flood still counts.
+    return [subprocess.Popen([*c, "--seconds", "120"],
+                             cwd=ROOT, stdout=subprocess.PIPE, text=True,
+                             preexec_fn=lambda: os.nice(19),
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+            for c in commands]
+
+
+def stop_flooders(processes) -> list:
+    results = []
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        out, _ = process.communicate(timeout=60)
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    return results
+
+
+def phase(cluster, tracker_engine, tag: str, flood: bool):
+    stats = Stats()
+    flooders = start_flooders(cluster) if flood else []
+    try:
+        if flood:
+            # the people meet the flood at full speed, the bursts the limits allow (once per
+            # flooder) already spent: what a flood that goes on costs everyone else
+            time.sleep(LEAD_S)
+        start = time.monotonic()
+        conversations = asyncio.run(people(cluster, stats, tag))
+        elapsed = time.monotonic() - start
+    finally:
+        flooded = stop_flooders(flooders)
+    check = check_against_database(tracker_engine, conversations)
+    unanswered = len([e for e in stats.errors if "no reply" in e])
+    return {"p95_ms": stats.p95_ms(), "messages": stats.messages, "seconds": round(elapsed, 1),
+            "errors": stats.errors[:5], "unanswered": unanswered,
+            "events_lost": check["events_lost"], "problems": check["problems"][:5],
+            "done": sum(c.done for c in conversations), "flooders": flooded}
+
+
+def test_a_flood_from_one_sender_or_one_address_does_not_hurt_the_others(
+        cluster, tracker_engine, figures):
+    log(f"flood: {PEOPLE} people alone, then with two flooders "
+        f"({ONE_SENDER_CONNECTIONS} and {ONE_ADDRESS_CONNECTIONS} connections, as fast as they can)")
+    started = time.monotonic()
+    calm = phase(cluster, tracker_engine, "calm", flood=False)
+    log(f"flood: without: {calm}")
+    flooded = phase(cluster, tracker_engine, "flooded", flood=True)
+    log(f"flood: with: {flooded}")
+    # The machine's own load drifts (other jobs share its 2 cores): the p95 without the
+    # flood is the mean of a run before it and a run after it.
+    after = phase(cluster, tracker_engine, "calm-after", flood=False)
+    log(f"flood: without, after: {after}")
+    baseline = (calm["p95_ms"] + after["p95_ms"]) / 2
+    ratio = round(flooded["p95_ms"] / baseline, 2) if baseline else None
+    lost = flooded["unanswered"] + flooded["events_lost"]
+    refused = sum(int(f["statuses"].get("429", 0)) for f in flooded["flooders"])
+    passed = sum(int(f["statuses"].get("200", 0)) for f in flooded["flooders"])
+    figures["flood_p95_ratio"] = ratio
+    figures["flood_lost"] = lost
+    figures["users"] += 3 * PEOPLE
+    figures["messages"] += calm["messages"] + flooded["messages"] + after["messages"]
+    figures["errors"] += len(calm["errors"]) + len(flooded["errors"]) + len(after["errors"])
+    figures["details"]["flood"] = {
+        "p95_ms_without": [calm["p95_ms"], after["p95_ms"]], "p95_ms_with": flooded["p95_ms"],
+        "flood_p95_ratio": ratio, "flood_lost": lost,
+        "flood_requests": sum(f["requests"] for f in flooded["flooders"]),
+        "flood_per_second": sum(f["per_second"] for f in flooded["flooders"]),
+        "flood_refused_429": refused, "flood_answered_200": passed,
+        "seconds": round(time.monotonic() - started, 1)}
+    log(f"flood: {figures['details']['flood']}")
+    assert not calm["errors"] and not flooded["errors"] and not after["errors"], \
+        (calm["errors"], flooded["errors"], after["errors"])
+    assert calm["done"] == flooded["done"] == after["done"] == PEOPLE
+    assert lost == 0, flooded["problems"]
+    # both limits did the work: most of each flood was refused
+    for flooder in flooded["flooders"]:
+        assert int(flooder["statuses"].get("429", 0)) > int(flooder["statuses"].get("200", 0)), \
+            flooded["flooders"]
+    assert ratio <= 1.5, figures["details"]["flood"]
+
+
+def test_each_server_of_the_cluster_reports_health_and_metrics_and_nginx_its_status(cluster):
+    """The cluster's stores are PostgreSQL and Redis: /health names them; nginx's stub_status
+    answers on its status port, on the host only."""
+    import urllib.request
+
+    def get(url):
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read().decode()
+
+    for index in range(len(cluster.rasa_ports)):
+        status, body = get(f"{cluster.rasa_url(index)}/health")
+        report = json.loads(body)
+        assert status == 200 and report["status"] == "ok", report
+        assert report["checks"]["tracker_store"]["detail"] == "postgresql"
+        assert report["checks"]["lock_store"]["detail"] == "redis"
+        assert report["checks"]["action_server"]["ok"]
+        status, text = get(f"{cluster.rasa_url(index)}/metrics")
+        assert status == 200 and "# TYPE triage_turn_seconds histogram" in text
+    for port in cluster.action_ports:
+        status, body = get(f"http://127.0.0.1:{port}/health")
+        assert status == 200 and json.loads(body)["checks"]["database"]["detail"] == "postgresql"
+        assert "triage_action_calls_total" in get(f"http://127.0.0.1:{port}/metrics")[1]
+    status, text = get(f"http://127.0.0.1:{cluster.status_port}/nginx_status")
+    assert status == 200 and text.startswith("Active connections:")
+    # not published through the public entry point
+    for path in ("/metrics", "/nginx_status"):
+        try:
+            code = get(f"{cluster.url}{path}")[0]
+        except urllib.error.HTTPError as error:
+            code = error.code
+        assert code == 404, path

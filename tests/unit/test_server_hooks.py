@@ -1,0 +1,116 @@
+"""What bot.rasa_patches.server_hooks relies on in Rasa 3.6, and what it does with it.
+
+If a Rasa upgrade stops building its app through `rasa.core.run.configure_app`, or changes
+`Agent.handle_message` / `MessageProcessor.save_tracker`, these fail before /health and
+/metrics quietly disappear from the servers.
+"""
+import asyncio
+import inspect
+
+import pytest
+import rasa
+import rasa.core.run
+from rasa.core.agent import Agent
+from rasa.core.processor import MessageProcessor
+
+from bot.operations import health, metrics, rasa_server
+from bot.rasa_patches import server_hooks
+
+
+def test_rasa_builds_its_app_through_the_module_function_we_wrap():
+    assert rasa.__version__.startswith("3.6.")
+    source = inspect.getsource(rasa.core.run.serve_application)
+    assert "app = configure_app(" in source
+    # a module global, looked up when serve_application runs (so the wrapper is used)
+    assert "configure_app" in rasa.core.run.serve_application.__code__.co_names
+
+
+def test_the_methods_we_wrap_keep_their_signatures():
+    server_hooks.install()
+    assert list(inspect.signature(server_hooks.ORIGINALS["save_tracker"]).parameters) == [
+        "self", "tracker"]
+    original = server_hooks.ORIGINALS["handle_message"]
+    assert list(inspect.signature(original).parameters) == ["self", "message"]
+    assert "self.processor.handle_message" in inspect.getsource(original)
+    assert "await self.save_tracker(tracker)" in inspect.getsource(
+        MessageProcessor.handle_message)
+
+
+def test_the_wrapped_app_gets_the_health_and_metrics_routes():
+    rasa_server.install()
+    app = rasa.core.run.configure_app(input_channels=None, enable_api=False)
+    paths = {route.path for route in app.router.routes}
+    assert {"health", "metrics"} <= paths
+
+
+def test_a_turn_is_observed_even_when_no_model_answers():
+    seen = []
+    server_hooks.on_turn(lambda *args: seen.append(args))
+
+    class NotReady:
+        def is_ready(self):
+            return False
+
+    class Message:
+        input_channel = "rest"
+        sender_id = "rest:x"
+
+    assert asyncio.run(Agent.handle_message(NotReady(), Message())) is None
+    message, seconds, tracker, error = seen[-1]
+    assert isinstance(message, Message) and seconds >= 0 and tracker is None and error is None
+
+
+def test_an_observer_that_raises_never_breaks_the_turn():
+    def broken(*_):
+        raise RuntimeError("observer bug")
+
+    server_hooks.on_turn(broken)
+    try:
+        class NotReady:
+            def is_ready(self):
+                return False
+
+        class Message:
+            input_channel = "socketio"
+
+        assert asyncio.run(Agent.handle_message(NotReady(), Message())) is None
+    finally:
+        server_hooks._turn_observers.remove(broken)
+
+
+def test_a_failing_check_makes_health_unavailable_with_the_kind_of_failure_only():
+    async def fine():
+        return "answers"
+
+    async def broken():
+        raise ConnectionRefusedError("postgresql://user:secret@db/x refused")
+
+    async def slow():
+        await asyncio.sleep(5)
+
+    body, status = asyncio.run(health.run_checks({"a": fine, "b": broken, "c": slow},
+                                                 timeout=0.2))
+    assert status == 503 and body["status"] == "unavailable"
+    assert body["checks"]["a"]["ok"] and body["checks"]["a"]["detail"] == "answers"
+    assert body["checks"]["b"] == {**body["checks"]["b"], "ok": False,
+                                   "detail": "failed (ConnectionRefusedError)"}
+    assert "secret" not in str(body)
+    assert body["checks"]["c"]["detail"].startswith("timeout")
+    assert asyncio.run(health.run_checks({"a": fine}))[1] == 200
+
+
+def test_labels_take_only_known_values():
+    assert metrics.channel_label("rest") == "rest"
+    assert metrics.channel_label("made-up; drop table") == "other"
+    assert metrics.disposition_label("self_care") == "self_care"
+    assert metrics.disposition_label("<script>") == "other"
+
+
+@pytest.mark.parametrize("environ", [
+    {}, {"TRACKER_DB_URL": "postgresql://a/b"},
+    {"TRACKER_DB_URL": "postgresql://a/b", "RECORDS_DB_URL": "sqlite:///r.db"}])
+def test_the_action_servers_health_checks_the_database_the_actions_use(environ):
+    from bot.operations.action_server import database_url
+    from bot.storage.database import database_url as actions_database
+
+    assert database_url(environ) == actions_database(environ)
