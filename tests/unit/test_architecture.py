@@ -166,3 +166,12 @@ def test_the_committed_diagram_is_rendered_from_its_source():
     assert hashlib.sha256(DIAGRAM.read_bytes()).hexdigest() == stamp, \
         "docs/architecture/architecture.dot changed: run make diagram and commit the images"
     assert DIAGRAM.with_suffix(".png").stat().st_size > 10_000
+
+
+def test_every_test_module_has_a_name_of_its_own():
+    """pytest imports test modules by their basename (tests/integration and tests/db are not
+    packages): two files of one name stop the whole run at collection."""
+    from collections import Counter
+
+    names = Counter(path.name for path in (ROOT / "tests").rglob("test_*.py"))
+    assert [name for name, count in names.items() if count > 1] == []
