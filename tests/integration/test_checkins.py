@@ -115,7 +115,7 @@ def test_worse_runs_the_triage_again_from_the_warning_signs(chat, tracker_db):
     chat.send("hello")
     replies = chat.send(ANSWER % "worse")
     assert "ask my questions again" in texts(replies)
-    assert chat.slot("requested_slot") == "em_cauda_equina"  # emergency signs first
+    assert chat.slot("requested_slot") == "em_all"  # the emergency signs first, in one question
     assert "/deny" in payloads(replies)
     assert chat.slot("disposition") == "self_care"  # kept: the new check can only go up
 

@@ -26,11 +26,11 @@ SCREENSHOTS = ROOT / "results" / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 PASSWORD = "console-test-password"
-# A triage with one message the bot could not match to its question (the fever question
-# answered with a pain score), ending in self-care.
-FELL_BACK = ["my lower back is sore after leg press", "/deny", "/deny", "/deny", "/deny", "3/10",
-             "/deny", "/deny", "/deny", "getting better", '/inform{"duration":"under_1_week"}',
-             "only in my back", "nothing makes it worse", "I'm 30"]
+# A triage with one message the bot could not match to its question (the same-day signs
+# question answered with a pain score, which fills the severity), ending in self-care.
+FELL_BACK = ["my lower back is sore after leg press", "/deny", "3/10", "/deny", "getting better",
+             '/inform{"duration":"under_1_week"}', "only in my back", "nothing makes it worse",
+             "I'm 30"]
 MISUNDERSTOOD = "3/10"
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
