@@ -22,13 +22,13 @@ def test_make_shell_runs_a_full_triage_with_buttons(tmp_path):
     try:
         shell.expect("Your input ->")
         shell.sendline("my lower back hurts after leg press")
-        shell.expect("saddle")  # the first emergency screen, shown as a menu of buttons
+        shell.expect("rule out an emergency")  # every emergency sign, as a menu of buttons
         shell.expect("Not sure")
-        shell.send(DOWN)  # from "Yes" to "No"
-        shell.send(ENTER)
-        shell.expect("legs")  # the second screen: weakness or numbness in the legs
-        shell.expect("Not sure")
-        shell.send(ENTER)  # "Yes"
+        shell.send(DOWN + DOWN)  # from "Yes, one of these" past "None of these"
+        shell.send(ENTER)  # "Not sure": the same question in plainer words
+        shell.expect("put it more simply")
+        shell.expect("Still not sure")
+        shell.send(ENTER)  # "Yes, one of these"
         shell.expect(re.escape(EMERGENCY_NUMBER))
         shell.expect('"disposition": "emergency"')  # the custom payload, shown as JSON
         shell.expect('"summary_url": "/summary/')  # with the handover summary's link
