@@ -55,21 +55,18 @@ def reported_flags(tracker: Tracker) -> List[str]:
     return mentioned(tracker, FLAG_ENTITIES, known=triage.FLAG_LEVEL)
 
 
-# A reading of the learned detector below this only starts the check; at or above it, its
-# screen is also asked first (a weak reading reordering the questions confuses more than helps).
-ASK_FIRST_FROM = 0.5
-
-
 def screen_hints(tracker: Tracker) -> List[str]:
-    """Emergency screens the latest message touched without settling them: a sign about
-    someone else, the past or a "what if", or a fair reading of the learned detector."""
+    """Emergency screens the latest message touched without settling them, asked on their own
+    before the grouped questions: a sign of the patterns about someone else, the past or a
+    "what if" (ConText). A reading of the learned detector (role `possible`) only starts the
+    check: the first question, every emergency sign in one list, covers its screen, and the
+    detector is often unsure of ordinary words ("since friday"), which would add a question
+    for many people."""
     found = []
     for entity in tracker.latest_message.get("entities") or []:
         value = entity.get("value")
-        weak = entity.get("role") == "possible" and \
-            (entity.get("confidence_entity") or 0) < ASK_FIRST_FROM
         if (entity.get("entity") == "screen_hint" and value in triage.EMERGENCY_SCREENS
-                and not weak and value not in found):
+                and entity.get("role") != "possible" and value not in found):
             found.append(value)
     return found
 

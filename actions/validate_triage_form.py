@@ -33,6 +33,10 @@ INTERRUPTIONS = {
     "medicine_other_person", "medicine_dose", "ask_self_care", "ask_when_to_get_help",
 }
 CORRECTION = "correct_answer"
+# Interruptions the classifier may read into a plain "still don't know" (an FAQ, small talk):
+# without a question mark, words of doubt are the answer.
+READ_AS_DOUBT = {"faq", "technique", "chitchat", "out_of_scope", "ask_warning_signs",
+                 "push_back", "express_feeling"}
 # Interruptions whose words may still answer a detail question (read first).
 ANSWER_FIRST = {"push_back", "express_feeling"}
 SKIP = "skip_to_advice"
@@ -156,8 +160,9 @@ class ValidateTriageForm(Action):
                     value = answers.interpret(answering, None if intent == CORRECTION
                                               else intent, entities, text)
                 doubt = value == triage.UNSURE or (
-                    value is None and intent not in INTERRUPTIONS and intent != CORRECTION
-                    and answers.says_not_sure(intent, text))
+                    value is None and intent != CORRECTION and (
+                        intent not in INTERRUPTIONS or intent in READ_AS_DOUBT
+                        and "?" not in text) and answers.says_not_sure(intent, text))
                 if doubt and not new_flags:
                     outcome = triage.after_not_sure(answering, unsure_before)
                     if outcome == triage.ASKED_AGAIN:

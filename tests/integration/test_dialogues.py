@@ -24,7 +24,8 @@ def test_every_shipped_dialogue_passes_against_the_real_bot(rasa_server):
     assert int(summary.group(1)) == sum(line.startswith("PASS ")
                                         for line in done.stdout.splitlines())
     # The transcript shows both sides, the buttons and the recommendation.
-    assert "  you: [No]" in done.stdout and "       [Yes] [No] [Not sure]" in done.stdout
+    assert "  you: [None of these]" in done.stdout
+    assert "       [Yes, one of these] [None of these] [Not sure]" in done.stdout
     for level in ("emergency", "urgent", "see_doctor", "self_care"):
         assert f"  bot: (disposition: {level})" in done.stdout
 
@@ -67,8 +68,8 @@ def test_a_button_that_is_not_offered_fails_clearly(rasa_server, tmp_path):
                      "      - user: my back hurts after leg press\n      - button: Maybe\n")
     done = run_dialogues(rasa_server, str(wrong), extra=["--quiet"])
     assert done.returncode == 1
-    assert ("turn 2 (line 5): no button 'Maybe' to click; buttons offered: [Yes] [No] "
-            "[Not sure]") in done.stdout
+    assert ("turn 2 (line 5): no button 'Maybe' to click; buttons offered: "
+            "[Yes, one of these] [None of these] [Not sure]") in done.stdout
 
 
 def test_a_malformed_file_gives_exit_code_2_and_says_where(rasa_server, tmp_path):

@@ -97,9 +97,9 @@ def test_bad_payloads_never_break_the_conversation(rasa_server):
             assert user_messages(client) == client.turns
             markup = await client.say("<script>alert(1)</script><img src=x onerror=alert(2)>")
             assert "<script>" not in texts(markup)
-            # The triage is still where it was: "no" moves on to the next screen.
+            # The triage is still where it was: "no" moves on to the same-day signs.
             after = await client.say("no")
-            assert "legs" in texts(after).lower()
+            assert "fever" in texts(after).lower()
     asyncio.run(scenario())
 
 

@@ -156,16 +156,17 @@ def test_a_message_starts_the_triage_with_an_inline_keyboard_and_buttons_continu
     assert status == 200
     sent = bot_api.sent("sendmessage")
     assert sent and all(int(m["chat_id"]) == CHAT_ID for m in sent)
-    assert keyboard(sent[-1]) == [("Yes", "/affirm"), ("No", "/deny"), ("Not sure", "/not_sure")]
+    assert keyboard(sent[-1]) == [("Yes, one of these", "/affirm"), ("None of these", "/deny"),
+                                  ("Not sure", "/not_sure")]
 
     bot_api.clear()
-    post(telegram_server, button_update("/deny"))  # "No" to the first emergency screen
+    post(telegram_server, button_update("/deny"))  # "None of these" to the emergency signs
     assert bot_api.sent("answercallbackquery"), "the button press is acknowledged"
     next_question = bot_api.sent("sendmessage")
-    assert next_question and keyboard(next_question[-1])[0] == ("Yes", "/affirm")
+    assert next_question and keyboard(next_question[-1])[0] == ("Yes, one of these", "/affirm")
 
     bot_api.clear()
-    post(telegram_server, button_update("/affirm"))  # "Yes" to weakness in both legs
+    post(telegram_server, button_update("/affirm"))  # "Yes" to a same-day sign
     reply = " ".join(m["text"] for m in bot_api.sent("sendmessage"))
     assert EMERGENCY_NUMBER in reply
 

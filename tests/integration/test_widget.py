@@ -131,16 +131,14 @@ def test_page_says_it_is_not_for_emergencies_and_loads_nothing_from_outside(page
 
 def test_triage_with_buttons_reaches_a_disposition_and_survives_a_reload(page):
     say(page, "my lower back is sore since leg day")
-    assert "Yes" in page.locator(".rw-reply").all_inner_texts()
-    press(page, "No")
-    press(page, "No")
+    assert "Yes, one of these" in page.locator(".rw-reply").all_inner_texts()
+    press(page, "None of these")  # the emergency signs
     shown_before_reload = bot_messages(page).count()
     page.reload()
     wait_for_bot_messages(page, shown_before_reload)
     # The conversation is still on screen, and the bot still knows where it was.
     assert bot_messages(page).count() >= shown_before_reload
-    for _ in range(5):  # the remaining screening questions
-        press(page, "No")
+    press(page, "None of these")  # the same-day signs
     for answer in ("Mild - I can do most things", "Getting better", "Less than a week",
                    "Only in my back", "Bending or lifting", "18-49"):
         shown = press(page, answer)
@@ -178,7 +176,7 @@ def test_keyboard_and_screen_reader_can_use_the_chat(page):
     assert page.get_by_role("log", name="Conversation").count() == 1
     assert page.get_by_role("button", name="Send").count() == 1
     say(page, "back pain after leg press")
-    first = page.get_by_role("button", name="No", exact=True).last
+    first = page.get_by_role("button", name="None of these", exact=True).last
     first.focus()
     whole_turn(page, lambda: page.keyboard.press("Enter"))  # a quick reply, from the keyboard
     # Text of the quick replies and the messages is readable (WCAG AA contrast, 4.5:1).

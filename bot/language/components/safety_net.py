@@ -44,10 +44,14 @@ SYMPTOM_INTENT = "report_symptom"
 # describes a complaint: "hey, did leg press yesterday and my lower back is killing me" is
 # a report that opens with a greeting, not a greeting.
 # Not out_of_scope: "my tooth hurts" names a symptom and is still not for this bot.
-REPORT_IF_SYMPTOM = ("inform", "nlu_fallback", "greet", "thank", "not_sure", "goodbye")
+# A question about the bot's question or a "start again" that tells of a sign is a report too:
+# the classifier reads long stories that end in a question ("would a doctor even take me
+# seriously?") as a question about the question.
+REPORT_IF_SYMPTOM = ("inform", "nlu_fallback", "greet", "thank", "not_sure", "goodbye",
+                     "ask_clarification")
 # A yes or a no that names a current symptom ("no, only the right leg has a bit of sciatica")
 # is a report too (inside the triage it is still read as the answer, from its words).
-REPORT_IF_NAMED_SYMPTOM = ("affirm", "deny")
+REPORT_IF_NAMED_SYMPTOM = ("affirm", "deny", "start_over")
 # Questions that are answered before the triage when the message also describes a symptom.
 QUESTION_INTENTS = ("faq", "technique", "ask_warning_signs", "ask_alternatives",
                     "medicine_dose", "medicine_other_person")
