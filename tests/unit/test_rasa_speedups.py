@@ -180,21 +180,13 @@ def test_rasa_still_opens_a_session_per_request_through_session():
     assert "async with self.session() as session:" in source
 
 
-def test_calls_to_an_endpoint_reuse_one_connection_and_get_rasa_s_answers():
+def on_a_local_webhook(handler, calls):
+    """Runs `calls(endpoint)` against an aiohttp server on 127.0.0.1 whose POST /webhook is
+    `handler`, with an EndpointConfig pointing at it; the server stops afterwards."""
     from aiohttp import web
     from rasa.utils.endpoints import EndpointConfig
 
     async def scenario():
-        peers = []
-
-        async def handler(request):
-            peers.append(request.transport.get_extra_info("peername")[1])
-            body = await request.json()
-            if body.get("close"):
-                request.transport.close()  # the server drops the connection: no answer
-                return web.Response()
-            return web.json_response({"echo": body, "events": []})
-
         app = web.Application()
         app.router.add_post("/webhook", handler)
         runner = web.AppRunner(app)
@@ -202,15 +194,33 @@ def test_calls_to_an_endpoint_reuse_one_connection_and_get_rasa_s_answers():
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]
-        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
         try:
-            answers = [await endpoint.request(json={"n": n}) for n in range(5)]
-            reference = await EndpointConfig._rasa_request(endpoint, json={"n": 9})
-            return answers, reference, peers
+            return await calls(EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
         finally:
             await runner.cleanup()
 
-    answers, reference, peers = asyncio.run(scenario())
+    return asyncio.run(scenario())
+
+
+def peer_port(request) -> int:
+    return request.transport.get_extra_info("peername")[1]
+
+
+def test_calls_to_an_endpoint_reuse_one_connection_and_get_rasa_s_answers():
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    peers = []
+
+    async def handler(request):
+        peers.append(peer_port(request))
+        return web.json_response({"echo": await request.json(), "events": []})
+
+    async def calls(endpoint):
+        answers = [await endpoint.request(json={"n": n}) for n in range(5)]
+        return answers, await EndpointConfig._rasa_request(endpoint, json={"n": 9})
+
+    answers, reference = on_a_local_webhook(handler, calls)
     assert answers == [{"echo": {"n": n}, "events": []} for n in range(5)]
     assert reference == {"echo": {"n": 9}, "events": []}  # Rasa's own request, same answer
     assert len(set(peers[:5])) == 1  # five calls, one connection
@@ -220,38 +230,25 @@ def test_calls_to_an_endpoint_reuse_one_connection_and_get_rasa_s_answers():
 def test_a_connection_the_server_closed_is_replaced_once_then_errors_are_rasa_s():
     import aiohttp
     from aiohttp import web
-    from rasa.utils.endpoints import EndpointConfig
 
-    async def scenario():
-        calls = []
+    seen = []
 
-        async def handler(request):
-            calls.append(request.transport.get_extra_info("peername")[1])
-            if len(calls) in (2, 4, 5):
-                request.transport.close()  # dropped before any answer
-                return web.Response()
-            return web.json_response({"n": len(calls)})
+    async def handler(request):
+        seen.append(peer_port(request))
+        if len(seen) in (2, 4, 5):
+            request.transport.close()  # dropped before any answer
+            return web.Response()
+        return web.json_response({"n": len(seen)})
 
-        app = web.Application()
-        app.router.add_post("/webhook", handler)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
-        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
-        try:
-            first = await endpoint.request(json={})
-            second = await endpoint.request(json={})  # dropped once, sent again
-            with pytest.raises(aiohttp.ClientError):
-                await endpoint.request(json={})  # dropped twice: Rasa's error
-            return first, second, calls
-        finally:
-            await runner.cleanup()
+    async def calls(endpoint):
+        first = await endpoint.request(json={})
+        second = await endpoint.request(json={})  # dropped once, sent again
+        with pytest.raises(aiohttp.ClientError):
+            await endpoint.request(json={})  # dropped twice: Rasa's error
+        return first, second
 
-    first, second, calls = asyncio.run(scenario())
-    assert (first, second) == ({"n": 1}, {"n": 3})
-    assert len(calls) == 5
+    assert on_a_local_webhook(handler, calls) == ({"n": 1}, {"n": 3})
+    assert len(seen) == 5
 
 
 # --- 6. the response selector only when its choice can be read ---------------------------
