@@ -27,52 +27,41 @@ from typing import Any, Awaitable, Callable, List, Optional
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from bot import settings
-from bot.storage import checkins, database, pseudonym
+from bot.storage import checkins, database
+from bot.storage.records_access import RecordsAccess
 
 logger = logging.getLogger(__name__)
 
 TRIGGER = "/checkin_due"
 
 
-class CheckInDelivery:
+class CheckInDelivery(RecordsAccess):
     def __init__(self, url: Optional[str] = None, clock=None):
-        self._url = url
-        self._engine = None
-        self._secret: Optional[bytes] = None
+        super().__init__(url)
         self._clock = clock
 
     def _now(self):
         return self._clock() if self._clock else None
 
-    def _engine_(self):
-        if self._engine is None:
-            self._engine = database.make_engine(self._url)
-        return self._engine
-
-    def _key(self, conversation_id: str) -> str:
-        if self._secret is None:
-            self._secret = pseudonym.secret()
-        return pseudonym.conversation_key(conversation_id, self._secret)
-
     def claim_for(self, conversation_id: str) -> Optional[int]:
         """A due check-in of this conversation, claimed and marked sent; None if none."""
-        with database.unit_of_work(self._engine_()) as session:
+        with database.unit_of_work(self.engine()) as session:
             claimed = checkins.claim(session, now=self._now(),
-                                     conversation_key=self._key(conversation_id), limit=1)
+                                     conversation_key=self.key_of(conversation_id), limit=1)
             for row in claimed:
                 checkins.mark_sent(session, row.id, now=self._now())
             return claimed[0].id if claimed else None
 
     def claim_push(self) -> List[tuple]:
         """(id, recipient) of due check-ins of channels that can write first, marked sent."""
-        with database.unit_of_work(self._engine_()) as session:
+        with database.unit_of_work(self.engine()) as session:
             claimed = checkins.claim(session, now=self._now(), push_only=True)
             for row in claimed:
                 checkins.mark_sent(session, row.id, now=self._now())
             return [(row.id, row.recipient) for row in claimed]
 
     def unsend(self, row_id: int) -> None:
-        with database.unit_of_work(self._engine_()) as session:
+        with database.unit_of_work(self.engine()) as session:
             checkins.unsend(session, row_id)
 
     async def deliver(self, row_id: int, conversation_id: str, channel: str,

@@ -10,34 +10,19 @@ import logging
 from typing import Optional, Sequence
 
 from bot.clinical import triage
-from bot.storage import database, pseudonym, records
+from bot.storage import database, records
+from bot.storage.records_access import RecordsAccess
 
 logger = logging.getLogger(__name__)
 
 
-class CaseLog:
-    def __init__(self, url: Optional[str] = None):
-        self._url = url
-        self._engine = None
-        self._secret: Optional[bytes] = None
-
-    def _engine_and_key(self):
-        # Built on first use, never at import: importing the actions opens no database.
-        if self._engine is None:
-            self._engine = database.make_engine(self._url)
-        if self._secret is None:
-            self._secret = pseudonym.secret()
-        return self._engine, self._secret
-
-    def key_of(self, sender_id: str) -> str:
-        return pseudonym.conversation_key(sender_id, self._engine_and_key()[1])
-
+class CaseLog(RecordsAccess):
     def record(self, *, sender_id: str, turn: str, channel: Optional[str],
                outcome: triage.Outcome, flags: Sequence[str],
                symptoms: Sequence[str]) -> Optional[bool]:
         """True if stored, False if this turn was already stored, None on a database error."""
         try:
-            engine, _ = self._engine_and_key()
+            engine = self.engine()
             with database.unit_of_work(engine) as session:
                 return records.add_record(
                     session, conversation_key=self.key_of(sender_id), turn=turn,

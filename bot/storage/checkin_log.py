@@ -9,32 +9,21 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import Optional
 
-from bot.storage import checkins, database, pseudonym
+from bot.storage import checkins, database
+from bot.storage.records_access import RecordsAccess
 
 logger = logging.getLogger(__name__)
 
 
-class CheckInLog:
+class CheckInLog(RecordsAccess):
     def __init__(self, url: Optional[str] = None, clock=None):
-        self._url = url
-        self._engine = None
-        self._secret: Optional[bytes] = None
+        super().__init__(url)
         self._clock = clock or (lambda: datetime.now(timezone.utc))
-
-    def _engine_(self):
-        if self._engine is None:
-            self._engine = database.make_engine(self._url)
-        return self._engine
-
-    def key_of(self, sender_id: str) -> str:
-        if self._secret is None:
-            self._secret = pseudonym.secret()
-        return pseudonym.conversation_key(sender_id, self._secret)
 
     def schedule(self, sender_id: str, channel: Optional[str], disposition: str,
                  days: int) -> bool:
         try:
-            with database.unit_of_work(self._engine_()) as session:
+            with database.unit_of_work(self.engine()) as session:
                 push = channel in checkins.PUSH_CHANNELS
                 checkins.schedule(session, conversation_key=self.key_of(sender_id),
                                   channel=channel or "unknown", disposition=disposition,
@@ -47,7 +36,7 @@ class CheckInLog:
 
     def cancel(self, sender_id: str) -> Optional[int]:
         try:
-            with database.unit_of_work(self._engine_()) as session:
+            with database.unit_of_work(self.engine()) as session:
                 return checkins.cancel(session, self.key_of(sender_id),
                                        states=(checkins.SCHEDULED, checkins.SENDING,
                                                checkins.SENT))
@@ -57,7 +46,7 @@ class CheckInLog:
 
     def opened(self, sender_id: str) -> Optional[dict]:
         """The check-in just sent to this conversation: its level and the days since advice."""
-        with database.unit_of_work(self._engine_()) as session:
+        with database.unit_of_work(self.engine()) as session:
             row = checkins.open_for(session, self.key_of(sender_id))
             if row is None:
                 return None
@@ -67,7 +56,7 @@ class CheckInLog:
 
     def answer(self, sender_id: str, answer: str) -> Optional[dict]:
         """Keep the answer on the open check-in; its level and days since, or None."""
-        with database.unit_of_work(self._engine_()) as session:
+        with database.unit_of_work(self.engine()) as session:
             row = checkins.open_for(session, self.key_of(sender_id))
             if row is None:
                 return None

@@ -12,30 +12,19 @@ from datetime import datetime
 from typing import Optional, Tuple
 
 from bot import settings
-from bot.storage import database, pseudonym, summaries
+from bot.storage import database, summaries
+from bot.storage.records_access import RecordsAccess
 
 logger = logging.getLogger(__name__)
 
 
-class SummaryStore:
+class SummaryStore(RecordsAccess):
     def __init__(self, url: Optional[str] = None, clock=None):
-        self._url = url
-        self._engine = None
-        self._secret: Optional[bytes] = None
+        super().__init__(url)
         self._clock = clock  # a callable giving an aware datetime; tests move it forward
 
     def _now(self) -> Optional[datetime]:
         return self._clock() if self._clock else None
-
-    def engine(self):
-        if self._engine is None:
-            self._engine = database.make_engine(self._url)
-        return self._engine
-
-    def key_of(self, sender_id: str) -> str:
-        if self._secret is None:
-            self._secret = pseudonym.secret()
-        return pseudonym.conversation_key(sender_id, self._secret)
 
     def create(self, sender_id: str, facts: dict) -> Optional[Tuple[str, str, str, str]]:
         """(token, reference, created_at, expires_at) of a new summary, None on an error."""
