@@ -17,8 +17,8 @@ the figures are in-process ms per message, scripts/bench/inprocess.py).
    the same matrix, 0.034 ms a join instead of 0.118 (scripts/bench/micro.py).
 5. Rasa opens a new HTTP client session, and so a new connection, for every call to the
    action server (`EndpointConfig.request`: `async with self.session()`); one session kept
-   per endpoint and event loop reuses its connections: 1.1-1.3 ms a call before, 0.4-0.5 ms
-   after (/health of the action server, 300 calls, this machine under load). A call that
+   per endpoint and event loop reuses its connections: 0.78-0.87 ms a call before, 0.37-0.39
+   ms after (`python -m scripts.bench.endpoint_sessions`, a local webhook, 300 calls each). A call that
    meets a connection the server had just closed (its keep-alive ran out) is sent once more
    on a fresh one; nothing was read by the server then. Any other error is Rasa's.
 6. The response selector (a second neural network beside DIET) ranks the FAQ and technique
