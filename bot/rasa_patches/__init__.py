@@ -7,8 +7,11 @@ Patches of Rasa's own code (monkeypatches), in this package:
 - speedups.py: action replies checked per event shape, event classes looked up once, custom
   slot mappings called only when their entities are present (`only_with_entities` in
   domain.yml), sparse features joined directly, one HTTP session kept per endpoint (Rasa
-  opens one, and a connection, for every call to the action server). Installed by bot.language.components and
-  bot.storage.tracker_store. Tests: tests/unit/test_rasa_speedups.py.
+  opens one, and a connection, for every call to the action server), the response selector
+  only for retrieval intents, a button's payload unpacked without running the NLU pipeline
+  (wraps MessageProcessor._parse_message_with_graph). Installed by bot.language.components and
+  bot.storage.tracker_store. Tests: tests/unit/test_rasa_speedups.py,
+  tests/integration/test_response_selection.py, tests/integration/test_payload_parsing.py.
 - action_failure.py: a plain reply with the emergency number when an action cannot run
   (wraps MessageProcessor._run_action). Installed by bot.storage.lock_store. Tests:
   tests/reliability/test_3_faults.py, scripts/validate_project.py (its response exists).

@@ -27,6 +27,14 @@ the figures are in-process ms per message, scripts/bench/inprocess.py).
    choice (the safety net can only move a message to the second, when it sets a red flag
    aside), and is skipped otherwise ("no", "7 out of 10", "my back hurts"): 7.97 ms of
    11.05 + 7.97 for the two networks, on the loaded machine (scripts/bench note below).
+7. Rasa runs every message through the whole NLU pipeline, a button's payload too
+   ("/inform{\"severity\":\"mild\"}"), although the last node, RegexMessageHandler, then
+   replaces everything the pipeline found with a new message built from the payload alone:
+   spaCy, the entity patterns, ConText, the learned detector and DIET for nothing, on most
+   turns of a triage (they are button presses). A payload that RegexMessageHandler unpacks
+   goes to it directly; anything else (typed text, a "/" it cannot unpack) runs the graph as
+   before. `python -m scripts.bench.micro` times both on the bench's payloads;
+   tests/integration/test_response_selection.py compares both on the trained model.
 (SQLite in WAL mode, the fifth cost measured then, is a storage setting: bot.storage.database.)
 
 Installed once per process by bot.language.components (the model's components) and bot.storage.tracker_store.
@@ -51,6 +59,7 @@ def install() -> None:
     _join_sparse_features_directly()
     _keep_endpoint_sessions()
     _select_responses_only_for_retrieval_intents()
+    _unpack_payloads_without_the_pipeline()
 
 
 def _check_action_replies_by_event_shape() -> None:
@@ -283,3 +292,42 @@ def _select_responses_only_for_retrieval_intents() -> None:
     process.__annotations__ = {"messages": List[Message], "return": List[Message]}
     ResponseSelector.process = process
     ResponseSelector._rasa_process = rasa_process
+
+
+def _unpack_payloads_without_the_pipeline() -> None:
+    """A button's payload parsed by RegexMessageHandler alone, not the whole NLU graph (7.)."""
+    from rasa.core.processor import MessageProcessor
+
+    rasa_parse = MessageProcessor._parse_message_with_graph
+
+    def _parse_message_with_graph(self, message, tracker, only_output_properties=True):
+        parse_data = unpacked_payload(message, self.domain, only_output_properties)
+        if parse_data is None:
+            return rasa_parse(self, message, tracker, only_output_properties)
+        return parse_data
+
+    MessageProcessor._parse_message_with_graph = _parse_message_with_graph
+    MessageProcessor._rasa_parse_message_with_graph = rasa_parse  # for the test
+
+
+def unpacked_payload(message, domain, only_output_properties=True):
+    """What the graph's last node makes of a "/intent{...}" payload, or None for a message it
+    would leave to the pipeline (the same parse data as MessageProcessor builds from it)."""
+    from rasa.nlu.classifiers.regex_message_handler import RegexMessageHandler
+    from rasa.shared.constants import INTENT_MESSAGE_PREFIX
+    from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
+    from rasa.shared.nlu.constants import PREDICTED_CONFIDENCE_KEY
+    from rasa.shared.nlu.training_data.message import Message
+
+    text = message.text or ""
+    if not text.strip().startswith(INTENT_MESSAGE_PREFIX):
+        return None
+    before = Message(data={TEXT: text, "message_id": message.message_id,
+                           "metadata": message.metadata})
+    after = RegexMessageHandler().process([before], domain)[0]
+    if after is before:
+        return None  # not a payload it can read: the pipeline reads the text
+    parse_data = {TEXT: "", INTENT: {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0},
+                  ENTITIES: []}
+    parse_data.update(after.as_dict(only_output_properties=only_output_properties))
+    return parse_data
