@@ -347,7 +347,19 @@ _SAME_STRICT = re.compile(r"\b(?:(?:about|roughly|pretty much|much|more or less|
                           r"the same|no change|unchanged|hasn'?t changed|not changed|no different|"
                           r"no (?:real )?improvement|not (?:really )?(?:shifting|budging|"
                           r"improving|going away|getting any better)|stuck at the same|"
-                          r"never (?:fully )?goes|won'?t go away|isn'?t going away)\b")
+                          r"never (?:fully )?goes|won'?t go away|isn'?t going away|"
+                          r"not (?:moving|going|heading) in the right direction)\b")
+# A clause that tells how it is now, after a story of how it went: "the first week was bad,
+# then it settled a bit, and since then it's been stuck at the same level" is the same now.
+_NOW_MARKER = re.compile(r"^(?:and\s+|but\s+|so\s+)?(?:since then|now|these days|lately|"
+                         r"at the moment|currently|right now|today|this week|the last few days|"
+                         r"for the (?:last|past) (?:few|couple of|\w+) (?:days|weeks))\b")
+# A question that takes for granted how it is going: "should it be getting worse after 5
+# days?" tells that it is getting worse; "should I worry if it gets worse?" does not.
+_PRESUPPOSED_WORSE = re.compile(
+    r"^(?:should|is it (?:normal|ok|okay|usual)(?: for)?|why (?:is|does|do|has)|why's|"
+    r"how come)\s+(?:it|my back|the pain|this)(?:'s|\s+is)?\s+(?:still\s+|keep\s+|be\s+|to\s+)*"
+    r"(?:be\s+)?(?:getting|gotten|got|get|keeps getting|going) worse\b")
 # "Worse when I sit" is what makes it worse, not how it is going.
 _CONDITIONAL_AFTER = re.compile(r"\s*(?:when|whenever|if|while|after|during|with|at|in|on|"
                                 r"lying|laying|sitting|standing|bending|walking|from|i\b|doing|"
@@ -1122,11 +1134,15 @@ def extract_details(text: str, entities: list) -> Dict[str, str]:
                                                       "aggravators", "age_band")}
     for clause, end in _detail_clauses(text):
         found["age_band"] |= _ages(clause, first_person_only=bool(_OTHER_PERSON.search(clause)))
+        if end == "?" and _PRESUPPOSED_WORSE.match(clause):
+            found["trend"].add("worse")
         if not _usable(clause, end):
             continue
         found["severity"] |= _severities(clause)
         trend = _trend_from_marks(_trend_marks(clause, strict=True))
         if trend:
+            if _NOW_MARKER.match(clause):
+                found["trend"] = set()  # how it is now, after the story of how it went
             found["trend"].add(trend)
         found["duration"] |= _durations(clause)
         found["spread"] |= _spreads(clause)

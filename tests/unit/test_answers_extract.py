@@ -280,3 +280,23 @@ def test_what_makes_it_worse_only_when_said_outright(text, expected):
 ])
 def test_details_told_the_way_people_tell_them(text, expected):
     assert extract_details(text, []) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # a story of how it went, then how it is now: the now stands
+    ("hurt it five weeks ago, the first days were awful, then it eased a bit, and since then "
+     "it's been stuck at the same level", {"duration": "2_6_weeks", "trend": "same"}),
+    ("it was getting worse but now it is easing off", {"trend": "better"}),
+    ("it got better, now its the same", {"trend": "same"}),
+    ("honestly it's not heading in the right direction", {"trend": "same"}),
+    # no marker of now: two trends that disagree are asked, not guessed
+    ("the first week was better, then worse", {}),
+    # a question that takes the trend for granted tells it; a what-if does not
+    ("Should it still be getting worse after 5 days? hurt it on the sled", {"trend": "worse"}),
+    ("why does my back keep getting worse?", {"trend": "worse"}),
+    ("how come it's getting worse when I've rested?", {"trend": "worse"}),
+    ("should I worry if it gets worse?", {}),
+    ("what do I do if it gets worse?", {}),
+])
+def test_how_it_is_now_after_a_story_and_in_a_question(text, expected):
+    assert extract_details(text, []) == expected
