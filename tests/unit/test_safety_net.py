@@ -167,3 +167,20 @@ def test_a_yes_that_tells_of_a_sign_the_detector_read_is_a_report():
             "confidence_entity": 0.8}
     assert run("affirm", [hint]) == "report_symptom"
     assert run("affirm", [dict(hint, confidence_entity=0.3)]) == "affirm"
+
+
+def test_a_question_about_a_symptom_tied_to_training_is_the_writers_own():
+    symptom = [{"entity": "symptom", "value": "pulled muscle"}]
+    for text in ("heat or ice for a pulled back muscle from leg press?",
+                 "tweaked back after squats yesterday, ok to keep training?",
+                 "is a sore back the day after leg day something to rest for?"):
+        message = run_full("faq", symptom, text=text, selected="faq/heat_or_ice")
+        assert message.get("intent")["name"] == "report_symptom", text
+        assert [e["value"] for e in message.get("entities") if e["entity"] == "question"] \
+            == ["utter_faq/heat_or_ice"], text
+    # Questions about what causes what stay general questions.
+    for text in ("can leg press cause back pain?",
+                 "is it normal to get back pain from squats?",
+                 "how common is a pulled muscle from deadlifts?"):
+        message = run_full("faq", symptom, text=text, selected="faq/heat_or_ice")
+        assert message.get("intent")["name"] == "faq", text

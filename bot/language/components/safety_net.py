@@ -79,6 +79,20 @@ RESPONSE_SELECTOR = "response_selector"
 # passes on no weaker one).
 HINT_IS_A_COMPLAINT = 0.5
 MY = re.compile(r"\b(?:my|mine)\b", re.IGNORECASE)
+# A symptom the question dates or ties to a session of training is the writer's own: "heat
+# or ice for a pulled back muscle from leg press?", "tweaked back after squats yesterday,
+# keep training?". A question about what causes what stays general: "can leg press cause back
+# pain?", "is it normal to get back pain from squats?".
+FROM_TRAINING = re.compile(
+    r"\b(?:from|after|on|doing|during|at)\s+(?:the\s+|a\s+|today'?s\s+|yesterday'?s\s+|"
+    r"last night'?s\s+)?(?:leg ?press(?:ing)?|sled|squats?|squatting|deadlifts?|deadlifting|"
+    r"leg day|legs day|the gym|gym|lifting|training|workout|hack squats?|lunges)\b"
+    r"|\b(?:yesterday|this morning|last night|today|since (?:monday|tuesday|wednesday|thursday|"
+    r"friday|saturday|sunday|the weekend))\b", re.IGNORECASE)
+ASKS_IN_GENERAL = re.compile(
+    r"\b(?:cause|causes|caused by|is it (?:normal|common|usual) to (?:get|have|feel)|"
+    r"do (?:people|most people|lifters|you) (?:get|usually)|how common|"
+    r"can (?:you|people|someone|anyone) get)\b", re.IGNORECASE)
 CLAUSE_BREAK = re.compile(r"[.?!,;]")
 RED_FLAG_ENTITY = "red_flag"
 BODY_ENTITIES = {"red_flag", "risk_factor", "symptom", "body_part", "severity", "screen_hint"}
@@ -127,8 +141,12 @@ def tells_of_own_symptom(text: str, entities: List[Dict[Text, Any]]) -> bool:
     """Whether a question also tells of the writer's own symptom: the symptom is in a clause
     that is a statement ("is this a pulled muscle? my back is killing me", "pregnant, sore
     back after squats, is it safe to keep lifting?"), or it is "my" back that hurts ("how do I
-    stop my back hurting?"). "How long does a back strain take to heal?" asks in general."""
+    stop my back hurting?"), or the symptom is dated or tied to a session of training
+    (FROM_TRAINING). "How long does a back strain take to heal?" asks in general."""
     if MY.search(text):
+        return True
+    if (FROM_TRAINING.search(text) and not ASKS_IN_GENERAL.search(text)
+            and has_symptom(entities)):
         return True
     for entity in entities or []:
         if entity.get("entity") != "symptom" or not is_current(entity):
