@@ -103,3 +103,13 @@ def test_sides_are_side_words_not_look_alikes(nlp):
     assert sides(nlp, "my right hip aches") == ["right"]
     assert sides(nlp, "it started right after leg press") == []
     assert sides(nlp, "should I leave it for a week") == []
+
+
+def symptoms(nlp, text):
+    return [(e.ent_id_, e._.negated) for e in nlp(text).ents if e.label_ == "symptom"]
+
+
+def test_a_bad_back_is_a_complaint_the_british_way(nlp):
+    assert symptoms(nlp, "I've only got the bad back, from squats") == [("pain", False)]
+    assert symptoms(nlp, "dodgy back since leg day") == [("pain", False)]
+    assert symptoms(nlp, "I have never had a bad back in my life") == [("pain", True)]
