@@ -81,7 +81,8 @@ class ActionGiveDisposition(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        outcome = triage.assess(slots.answers(tracker), slots.flags(tracker),
+        findings = slots.Findings(tracker)
+        outcome = triage.assess(slots.answers(tracker), findings.flags,
                                 previous=tracker.get_slot(slots.DISPOSITION))
         level = outcome.disposition
 
@@ -108,19 +109,21 @@ class ActionGiveDisposition(Action):
 
         custom = {"disposition": level,
                   "emergency_number": tracker.get_slot(slots.EMERGENCY_NUMBER)}
+        # Blocking database calls: in worker threads, so that a slow database holds up this
+        # conversation only, not every conversation of the action server; the case record
+        # and the summary are written side by side.
+        case_recorded = asyncio.ensure_future(asyncio.to_thread(
+            CASE_LOG.record, sender_id=tracker.sender_id, turn=slots.turn_id(tracker),
+            channel=tracker.get_latest_input_channel(), outcome=outcome,
+            flags=findings.flags, symptoms=findings.symptoms))
         stored = await asyncio.to_thread(
             SUMMARIES.create, tracker.sender_id, handover.facts(tracker, outcome, rule_kept))
         if stored:
             custom["summary_url"] = SUMMARY_PATH + stored[0]
         dispatcher.utter_message(response=f"utter_disposition_{level}", json_message=custom)
-        # A blocking database call: in a worker thread, so that a slow database holds up this
-        # conversation only, not every conversation of the action server.
-        await asyncio.to_thread(
-            CASE_LOG.record, sender_id=tracker.sender_id, turn=slots.turn_id(tracker),
-            channel=tracker.get_latest_input_channel(), outcome=outcome,
-            flags=slots.flags(tracker), symptoms=tracker.get_slot(slots.SYMPTOMS) or [])
+        await case_recorded
         # The answers belong to this check: a later "it still hurts" starts a new one (the
         # level and the red flags stay, so it can only end as high or higher).
         cleared = [SlotSet(q, None) for q in triage.FORM_QUESTION_IDS]
-        return [SlotSet(slots.DISPOSITION, level), SlotSet(slots.TRIAGE_RULE, rule_kept)] \
-            + cleared
+        return findings.slot_events(tracker) + [
+            SlotSet(slots.DISPOSITION, level), SlotSet(slots.TRIAGE_RULE, rule_kept)] + cleared

@@ -48,7 +48,7 @@ def own_words(tracker: Tracker, current_flags: Sequence[str]) -> Dict[str, List[
 
 
 def facts(tracker: Tracker, outcome: triage.Outcome, rule_kept: str) -> dict:
-    flags = [flag for flag in slots.flags(tracker) if flag in triage.FLAG_LEVEL]
+    flags = [flag for flag in slots.Findings(tracker).flags if flag in triage.FLAG_LEVEL]
     rules = list(outcome.reasons) or [outcome.rule]
     if outcome.rule == "kept:previous":
         rules = ["kept:previous"] + ([rule_kept] if rule_kept != outcome.rule else [])

@@ -40,8 +40,12 @@ def mentioned(tracker: Tracker, entity_names, known=None) -> List[str]:
     """Values of these entities in the latest message that are the person's current ones
     (not negated, someone else's, past or hypothetical), each once, in order;
     with `known`, only values in it."""
+    return _current(tracker.latest_message.get("entities") or [], entity_names, known)
+
+
+def _current(entities, entity_names, known=None) -> List[str]:
     found = []
-    for entity in tracker.latest_message.get("entities") or []:
+    for entity in entities:
         value = entity.get("value")
         if (entity.get("entity") in entity_names
                 and entity.get("role") not in triage.NOT_CURRENT_ROLES
@@ -55,6 +59,63 @@ def reported_flags(tracker: Tracker) -> List[str]:
     return mentioned(tracker, FLAG_ENTITIES, known=triage.FLAG_LEVEL)
 
 
+def _hints(entities) -> List[str]:
+    found = []
+    for entity in entities:
+        value = entity.get("value")
+        if (entity.get("entity") == "screen_hint" and value in triage.EMERGENCY_SCREENS
+                and entity.get("role") != "possible" and value not in found):
+            found.append(value)
+    return found
+
+
+# Where the findings of the messages before were last settled: a recommendation (its turn's
+# validation kept them in slots), a start over (it clears the symptoms), a restart or a new
+# session (their own actions carry over what stays).
+_SETTLED_BY = {"action_give_disposition", "action_start_over", "action_restart"}
+
+
+def _entities_since_settled(tracker: Tracker) -> List[list]:
+    """The entities of each user message since the findings were last settled, oldest first."""
+    found = []
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind in ("restart", "session_started") or (
+                kind == "action" and event.get("name") in _SETTLED_BY):
+            break
+        if kind == "user":
+            found.append((event.get("parse_data") or {}).get("entities") or [])
+    return found[::-1]
+
+
+class Findings:
+    """What the person has reported: the red flags and risk factors (never forgotten), the
+    symptoms, and the emergency screens their words touched without settling (asked first).
+
+    Read from the slots plus every message since they were last settled, so that a message
+    the form stepped aside for (a question with a risk factor in it) still counts. No action
+    has to run after each message for it: validate_triage_form keeps them in their slots on
+    every turn of a check (one call to the action server a turn, not two)."""
+
+    def __init__(self, tracker: Tracker):
+        self.flags = flags(tracker)
+        self.symptoms = list(tracker.get_slot(SYMPTOMS) or [])
+        self.ask_first = ask_first(tracker)
+        for entities in _entities_since_settled(tracker):
+            for kept, new in ((self.flags, _current(entities, FLAG_ENTITIES, triage.FLAG_LEVEL)),
+                              (self.symptoms, _current(entities, ("symptom",))),
+                              (self.ask_first, _hints(entities))):
+                kept.extend(value for value in new if value not in kept)
+
+    def slot_events(self, tracker: Tracker) -> list:
+        """SlotSet events for the slots that do not hold these findings yet."""
+        from rasa_sdk.events import SlotSet
+
+        return [SlotSet(slot, values) for slot, values in (
+            (FLAGS, self.flags), (SYMPTOMS, self.symptoms), (ASK_FIRST, self.ask_first))
+            if list(tracker.get_slot(slot) or []) != values]
+
+
 def screen_hints(tracker: Tracker) -> List[str]:
     """Emergency screens the latest message touched without settling them, asked on their own
     before the grouped questions: a sign of the patterns about someone else, the past or a
@@ -62,13 +123,7 @@ def screen_hints(tracker: Tracker) -> List[str]:
     check: the first question, every emergency sign in one list, covers its screen, and the
     detector is often unsure of ordinary words ("since friday"), which would add a question
     for many people."""
-    found = []
-    for entity in tracker.latest_message.get("entities") or []:
-        value = entity.get("value")
-        if (entity.get("entity") == "screen_hint" and value in triage.EMERGENCY_SCREENS
-                and entity.get("role") != "possible" and value not in found):
-            found.append(value)
-    return found
+    return _hints(tracker.latest_message.get("entities") or [])
 
 
 def ask_first(tracker: Tracker) -> List[str]:

@@ -105,11 +105,15 @@ class ValidateTriageForm(Action):
         text = message.get("text") or ""
         entities = message.get("entities") or []
         new_flags = slots.reported_flags(tracker)
+        # The red flags, symptoms and screens to ask first that the person has reported, kept
+        # in their slots here (this validation runs on every turn of a check).
+        findings = slots.Findings(tracker)
         unsure_before = list(tracker.get_slot(slots.UNSURE_BEFORE) or [])
         assumed = list(tracker.get_slot(slots.ASSUMED) or [])
         skip_asked = bool(tracker.get_slot(slots.SKIP_ASKED))
         rephrase, rephrased = False, requested
 
+        events += findings.slot_events(tracker)
         if requested is None:
             # A new check: what the last one noted about the conversation starts afresh.
             events += [SlotSet(slots.UNSURE_BEFORE, []), SlotSet(slots.ASSUMED, []),
@@ -123,7 +127,7 @@ class ValidateTriageForm(Action):
             # then the advice for what is known, marked provisional.
             open_screens = triage.open_emergency_screens(known)
             if not skip_asked and open_screens and triage.decided_early(
-                    known, slots.flags(tracker)) != triage.EMERGENCY:
+                    known, findings.flags) != triage.EMERGENCY:
                 dispatcher.utter_message(response=SKIP_AFTER_ONE)
                 ask = triage.ALL_EMERGENCY_SCREENS.id if len(open_screens) > 1 \
                     else open_screens[0]
@@ -191,7 +195,7 @@ class ValidateTriageForm(Action):
                     dispatcher.utter_message(response=UNDONE)
                 elif new_flags:
                     # The flags decide below; re-setting them tells the form this turn counted.
-                    events.append(SlotSet(slots.FLAGS, slots.flags(tracker)))
+                    events.append(SlotSet(slots.FLAGS, findings.flags))
                 elif rephrase:
                     events.append(SlotSet(requested, None))
                 elif question:
@@ -215,8 +219,7 @@ class ValidateTriageForm(Action):
                 known[question_id] = value
                 events.append(SlotSet(question_id, value))
 
-        ask_first = slots.ask_first(tracker) + slots.screen_hints(tracker)
-        remaining = triage.remaining_questions(known, slots.flags(tracker), ask_first)
+        remaining = triage.remaining_questions(known, findings.flags, findings.ask_first)
         if skip_asked and remaining and not triage.open_emergency_screens(known):
             # The one question before the advice the person asked for has been answered.
             remaining = ()

@@ -4,9 +4,8 @@ Rasa Open Source 3.6.21 is the last open-source release: these changes are pinne
 each has a test that fails when an upgrade changes what it relies on.
 
 Patches of Rasa's own code (monkeypatches), in this package:
-- speedups.py: action replies checked per event shape, event classes looked up once, custom
-  slot mappings called only when their entities are present (`only_with_entities` in
-  domain.yml), sparse features joined directly, one HTTP session kept per endpoint (Rasa
+- speedups.py: action replies checked per event shape, event classes looked up once,
+  sparse features joined directly, one HTTP session kept per endpoint (Rasa
   opens one, and a connection, for every call to the action server), the response selector
   only for retrieval intents, a button's payload unpacked without running the NLU pipeline
   (wraps MessageProcessor._parse_message_with_graph). Installed by bot.language.components and

@@ -9,9 +9,10 @@ the figures are in-process ms per message, scripts/bench/inprocess.py).
    that fails goes to Rasa's own check, so the error and its message are Rasa's.
 2. Rasa finds an event's class by walking all subclasses of Event for every event it reads;
    a table filled on first use answers at once.
-3. A custom slot mapping's action is called over HTTP after every message; a mapping that
-   names the entities it needs (`only_with_entities` in domain.yml) is skipped for a
-   message without them: most turns, as buttons and "no" carry none.
+3. (Gone.) A custom slot mapping's action was called over HTTP after every message, and this
+   patch skipped it for messages without the entities it read. The mapping itself is gone:
+   validate_triage_form keeps the red flags and symptoms in their slots (actions/slots.py,
+   Findings), which saves the call on the turns that have those entities too.
 4. Rasa joins the sparse features of the featurizers with scipy's general `hstack`, ten
    times per typed message; putting the entries of two matrices one after the other is
    the same matrix, 0.034 ms a join instead of 0.118 (scripts/bench/micro.py).
@@ -55,7 +56,6 @@ def install() -> None:
     _installed = True
     _check_action_replies_by_event_shape()
     _look_up_event_classes_once()
-    _call_custom_mappings_only_with_their_entities()
     _join_sparse_features_directly()
     _keep_endpoint_sessions()
     _select_responses_only_for_retrieval_intents()
@@ -133,34 +133,6 @@ def _look_up_event_classes_once() -> None:
         return cls
 
     Event.resolve_by_type = staticmethod(resolve_by_type)
-
-
-# A key of a custom slot mapping in domain.yml: the entities without which the mapping's
-# action cannot change anything.
-ONLY_WITH_ENTITIES = "only_with_entities"
-
-
-def _call_custom_mappings_only_with_their_entities() -> None:
-    """Rasa calls a custom slot mapping's action over HTTP after every message, sending the
-    whole conversation. `action_track_findings` only reads red flags, risk factors and
-    symptoms from the message, and most messages (every button press, every "no") carry none:
-    for those the call is skipped. The mapping names its entities itself (domain.yml), and
-    tests/unit/test_rasa_speedups.py checks that they are the ones the action reads."""
-    from rasa.core.actions.action import ActionExtractSlots
-
-    rasa_execute = ActionExtractSlots._execute_custom_action
-
-    async def _execute_custom_action(self, mapping, executed_custom_actions, output_channel,
-                                     nlg, tracker, domain):
-        needed = mapping.get(ONLY_WITH_ENTITIES)
-        if needed is not None and not any(
-                entity.get("entity") in needed
-                for entity in tracker.latest_message.entities or []):
-            return [], executed_custom_actions
-        return await rasa_execute(self, mapping, executed_custom_actions, output_channel, nlg,
-                                  tracker, domain)
-
-    ActionExtractSlots._execute_custom_action = _execute_custom_action
 
 
 def _join_sparse_features_directly() -> None:

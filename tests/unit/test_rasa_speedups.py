@@ -1,23 +1,16 @@
 """The shortcuts of bot/rasa_patches/speedups.py give the answers Rasa's own code gives."""
 import asyncio
 import copy
-from pathlib import Path
 
 import jsonschema
 import pytest
-from rasa.core.actions.action import ActionExtractSlots, RemoteAction
+from rasa.core.actions.action import RemoteAction
 from rasa.shared.core import events as rasa_events
-from rasa.shared.core.domain import Domain
-from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
-from actions.track_findings import ActionTrackFindings
 from bot.rasa_patches import speedups
 
 speedups.install()
-DOMAIN = Domain.load(str(Path(__file__).parents[2] / "domain.yml"))
 SCHEMA = RemoteAction.action_response_format_spec()
 
 
@@ -88,55 +81,6 @@ def test_event_classes_are_found_as_rasa_finds_them():
         rasa_events.Event.resolve_by_type("no_such_event")
     assert rasa_events.Event.resolve_by_type("no_such_event", rasa_events.SlotSet) \
         is rasa_events.SlotSet
-
-
-def mapping_entities():
-    lists = [mapping[speedups.ONLY_WITH_ENTITIES] for slot in DOMAIN.slots
-             for mapping in slot.mappings if speedups.ONLY_WITH_ENTITIES in mapping]
-    assert lists, "no slot mapping of domain.yml names its entities"
-    return lists
-
-
-def track_findings(entities):
-    tracker = Tracker("t", {"flags": None, "symptoms": None, "ask_first": None},
-                      {"text": "x", "intent": {"name": "inform"}, "entities": entities},
-                      [], False, None, {}, "action_listen")
-    return asyncio.run(ActionTrackFindings().run(CollectingDispatcher(), tracker, {}))
-
-
-def test_track_findings_changes_nothing_without_the_entities_its_mapping_names():
-    for needed in mapping_entities():
-        others = [name for name in DOMAIN.entities if name not in needed]
-        values = {"red_flag": "both_legs", "risk_factor": "pregnancy", "symptom": "pain",
-                  "screen_hint": "em_legs"}
-        assert track_findings([{"entity": name, "value": values.get(name, "x")}
-                               for name in others]) == []
-        for name in needed:  # and each named entity can change something
-            assert track_findings([{"entity": name, "value": values[name]}]), name
-
-
-def test_rasa_skips_the_call_only_for_a_message_without_those_entities(monkeypatch):
-    called = []
-
-    async def fake_run(self, action_name, *args):
-        called.append(action_name)
-        return []
-
-    monkeypatch.setattr(ActionExtractSlots, "_run_custom_action", fake_run)
-    (needed,) = {tuple(entities) for entities in mapping_entities()}
-    mapping = {"type": "custom", "action": "action_track_findings",
-               speedups.ONLY_WITH_ENTITIES: list(needed)}
-
-    def extract(entities):
-        tracker = DialogueStateTracker.from_events("t", [rasa_events.UserUttered(
-            "x", {"name": "inform", "confidence": 1.0}, entities)], DOMAIN.slots)
-        return asyncio.run(ActionExtractSlots(None)._execute_custom_action(
-            mapping, set(), None, None, tracker, DOMAIN))
-
-    assert extract([{"entity": "severity", "value": "mild"}]) == ([], set())
-    assert called == []
-    extract([{"entity": "red_flag", "value": "fever", "role": "negated"}])
-    assert called == ["action_track_findings"]  # the action decides what a denial means
 
 
 def test_sparse_features_are_joined_exactly_as_scipy_joins_them():
