@@ -19,6 +19,9 @@ class RecordsAccess:
     def engine(self):
         if self._engine is None:
             self._engine = database.make_engine(self._url)
+            # As the tracker store: a committed record survives a crash of the server, and a
+            # result's two records (summary, case) cost no wait for the disk each.
+            database.use_sqlite_wal(self._engine)
         return self._engine
 
     def key_of(self, conversation_id: str) -> str:
