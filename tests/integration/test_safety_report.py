@@ -3,8 +3,9 @@ the real bot as `python -m bot safety-report` plays them (a subprocess, its outp
 
 CI fails when an emergency is missed by the end of a conversation, or when a vignette ends
 below its expected level. The held-out set is judged on emergencies (sensitivity 1.0 by the
-end of the conversation); its other figures are reported (README, make safety-report), not
-gated, because it is the population the bot is measured on, not tuned to.
+end of the conversation) and on lenient safety (no case two levels or more below its own,
+Gilbert et al. 2020); its other figures are reported (README, make safety-report), not gated,
+because it is the population the bot is measured on, not tuned to.
 """
 import json
 import subprocess
@@ -31,6 +32,11 @@ def test_no_emergency_is_missed_by_the_end_of_any_conversation(report):
     for name, figures in report["full"]["sets"].items():
         assert figures["errors"] == 0, (name, figures)
         assert figures["emergency_sensitivity"] == 1.0, (name, figures["under_triaged"])
+
+
+def test_no_held_out_case_ends_two_levels_below_its_own(report):
+    heldout = report["full"]["sets"]["heldout"]
+    assert heldout["lenient_safety"] == 1.0, heldout["under_triaged"]
 
 
 def test_no_vignette_ends_below_its_level(report):
