@@ -93,6 +93,9 @@ def test_a_worry_about_a_sign_with_no_complaint_is_a_question_about_the_warning_
     assert run("report_red_flag", [worry]) == "ask_warning_signs"
     assert run("faq", [{"entity": "symptom", "value": "numbness", "role": "hypothetical"}]) \
         == "ask_warning_signs"
+    # A "what if" about plain pain is an ordinary question, not one about the warning signs.
+    assert run("faq", [{"entity": "symptom", "value": "pain", "role": "hypothetical"}]) \
+        == "faq"
     # A worry next to a current complaint is a report: the triage asks every screen.
     current = {"entity": "symptom", "value": "pain"}
     message = run_full("faq", [worry, current], text="what if my legs go numb? my back hurts")

@@ -171,10 +171,17 @@ def only_past_or_other_red_flags(entities: List[Dict[Text, Any]]) -> bool:
     return bool(mentions) and not any(is_current(e) for e in mentions)
 
 
+# Symptoms that are signs to worry about in a "what if" ("should I worry about numbness?"); a
+# "what if" about pain or stiffness is an ordinary question ("should I stretch or rest a
+# tweaked back?" asks about self-care, not the warning signs).
+WORRYING_SYMPTOMS = {"numbness", "tingling", "weakness"}
+
+
 def worries_about_a_sign(entities: List[Dict[Text, Any]]) -> bool:
     """A "what if" about a sign, and nothing current ("should I worry about numbness?")."""
     return (any(e.get("role") == HYPOTHETICAL for e in entities or []
-                if e.get("entity") in ("red_flag", "symptom", SCREEN_HINT))
+                if e.get("entity") in ("red_flag", SCREEN_HINT)
+                or e.get("entity") == "symptom" and e.get("value") in WORRYING_SYMPTOMS)
             and not describes_a_complaint(entities))
 
 
