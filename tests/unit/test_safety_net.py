@@ -187,3 +187,16 @@ def test_a_question_about_a_symptom_tied_to_training_is_the_writers_own():
                  "how common is a pulled muscle from deadlifts?"):
         message = run_full("faq", symptom, text=text, selected="faq/heat_or_ice")
         assert message.get("intent")["name"] == "faq", text
+
+
+def test_a_question_asked_in_passing_with_a_symptom_is_answered_too():
+    message = run_full("technique", [{"entity": "symptom", "value": "pain"}],
+                       text="my back hurts but honestly I just want to know how to do a glute "
+                            "bridge properly", selected="technique/glute_bridge")
+    assert message.get("intent")["name"] == "report_symptom"
+    assert [e["value"] for e in message.get("entities") if e["entity"] == "question"] \
+        == ["utter_technique/glute_bridge"]
+    # A report with no question in it carries none.
+    message = run_full("technique", [{"entity": "symptom", "value": "pain"}],
+                       text="my back hurts after glute bridges", selected="technique/glute_bridge")
+    assert not [e for e in message.get("entities") if e["entity"] == "question"]

@@ -185,9 +185,18 @@ def worries_about_a_sign(entities: List[Dict[Text, Any]]) -> bool:
             and not describes_a_complaint(entities))
 
 
+# A question asked without a question mark or a question word first: "my back hurts but I
+# just want to know how to do a glute bridge properly".
+ASKS_IN_PASSING = re.compile(
+    r"\b(?:want(?:ed)? to know|wondering|i wonder|tell me (?:how|what|about|if|whether)|"
+    r"how (?:to|do i|should i|can i|would i)|any (?:tips|advice)|advice on|not sure how to)\b",
+    re.IGNORECASE)
+
+
 def is_a_question(text: str) -> bool:
     words = text.strip().lower().split()
-    return "?" in text or bool(words) and words[0].strip(",.!") in QUESTION_WORDS
+    return ("?" in text or bool(words) and words[0].strip(",.!") in QUESTION_WORDS
+            or bool(ASKS_IN_PASSING.search(text)))
 
 
 def says_nothing_about_the_body(entities: List[Dict[Text, Any]]) -> bool:
