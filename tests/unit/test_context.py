@@ -36,6 +36,8 @@ def roles(nlp, text, label="red_flag"):
     ("my brother is driving me in, I can't pee at all", "bladder_bowel"),
     ("I had breast cancer a few years ago and now my back hurts", "cancer_history"),
     ("it might be nothing but I think I can't pee properly", "bladder_bowel"),
+    ("what does this mean, both my legs are numb", "both_legs"),
+    ("my groin is numb, what does that mean?", "saddle_numbness"),
 ])
 def test_a_current_sign_of_the_writer_has_no_role(nlp, text, flag):
     assert roles(nlp, text).get(flag, "missing") is None
@@ -53,6 +55,11 @@ def test_a_current_sign_of_the_writer_has_no_role(nlp, text, flag):
     ("what do you mean by loss of sensation in the groin?", "saddle_numbness",
      context.HYPOTHETICAL),
     ("can you explain what numbness in both legs means", "both_legs", context.HYPOTHETICAL),
+    # asking what a sign is, outside a check too
+    ("what counts as a fever?", "fever", context.HYPOTHETICAL),
+    ("how do I know if I have a fever", "fever", context.HYPOTHETICAL),
+    ("whats classed as numbness in the saddle area", "saddle_numbness", context.HYPOTHETICAL),
+    ("what does saddle numbness mean", "saddle_numbness", context.HYPOTHETICAL),
 ])
 def test_a_sign_that_is_not_the_writers_current_one_gets_its_role(nlp, text, flag, role):
     assert roles(nlp, text).get(flag) == role
