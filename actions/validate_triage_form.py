@@ -86,7 +86,9 @@ UNDONE = "utter_answer_undone"
 NOTHING_TO_CORRECT = "utter_nothing_to_correct"
 SKIP_AFTER_ONE = "utter_skip_after_one_question"
 CLARIFY_RESPONSE = "utter_clarify"
+ONE_LEG_NOT_LISTED = "utter_one_leg_not_listed"
 RESPONSES = (NOT_UNDERSTOOD, CORRECTED, UNDONE, NOTHING_TO_CORRECT, SKIP_AFTER_ONE,
+             ONE_LEG_NOT_LISTED,
              # asked by the form through requested_slot, though not required slots
              *(f"utter_ask_{group}" for group in triage.GROUPED_SCREENS))
 
@@ -182,6 +184,16 @@ class ValidateTriageForm(Action):
                         if outcome != triage.UNSURE:
                             assumed.append(answering)
                             events.append(SlotSet(slots.ASSUMED, assumed))
+                if (value == triage.YES and answering == requested and not new_flags
+                        and triage.QUESTION_BY_ID[answering].level_if_yes == triage.EMERGENCY
+                        and answering not in unsure_before
+                        and answers.yes_for_one_leg_only(text, entities)):
+                    # "yes my left leg is numb": one leg is not on the list (both legs are).
+                    # Said, and the list asked once more; a second yes is a yes.
+                    dispatcher.utter_message(response=ONE_LEG_NOT_LISTED)
+                    unsure_before.append(answering)
+                    events.append(SlotSet(slots.UNSURE_BEFORE, unsure_before))
+                    rephrase, rephrased, value = True, answering, None
                 question = question_response(tracker)
                 if value is not None:
                     known[answering] = value

@@ -578,6 +578,30 @@ def _spread_mentions(words: Sequence[str]) -> List[Tuple[str, int]]:
     return found
 
 
+# Words of the emergency list other than the legs: a "yes" that names one of them is a yes.
+_OTHER_EMERGENCY_TOPICS = re.compile(
+    r"\b(?:groin|crotch|bum|bottom|backside|butt|buttocks?|cheeks?|genital\w*|private|bits|"
+    r"down there|saddle|inner thighs?|penis|vagina|erection\w*|sex|wipe|wiping|toilet|loo|pee\w*|"
+    r"wee\w*|urin\w*|bladder|bowel\w*|poo\w*|stool|soil\w*|accident|fell|fall|fallen|crash\w*|"
+    r"dropped|chest|belly|stomach|tummy|abdomen|pulsing|throbbing|sweat\w*|faint\w*|dizzy)\b")
+
+
+def yes_for_one_leg_only(text: str, entities: Iterable[Mapping] = ()) -> bool:
+    """A "yes" to the emergency signs that names only one leg ("yes my left leg is numb"):
+    numbness, tingling or pain down one leg is not one of them (both legs are), so the list is
+    asked once more with that said, not taken as an emergency. Anything else in it (another
+    sign of the list, a red flag the NLU found, both legs) keeps it a yes; so does any reading
+    of the learned detector except an unsure one of the legs screen, which the words "my left
+    leg" settle."""
+    text = normalize_text(text or "").lower()
+    for entity in entities or ():
+        unsure_of_legs = (entity.get("entity") == "screen_hint" and entity.get("value") == "em_legs"
+                          and entity.get("role") == "possible")
+        if entity.get("entity") in ("red_flag", "screen_hint") and not unsure_of_legs:
+            return False
+    return read_spread(text) == "one_leg" and not _OTHER_EMERGENCY_TOPICS.search(text)
+
+
 def read_spread(text: str) -> Optional[str]:
     for pattern, replacement in _SPREAD_REWRITES:
         text = pattern.sub(replacement, text)

@@ -455,3 +455,23 @@ def test_says_not_sure(text, intent, expected):
 ])
 def test_answers_with_words_around_them(question, text, expected):
     assert answers.interpret(question, "inform", [], text) == expected
+
+
+@pytest.mark.parametrize("text,entities,expected", [
+    ("yes my left leg is numb", [], True),
+    ("yeah pins and needles down my right leg only", [], True),
+    # the detector unsure of the legs screen is settled by "my left leg"
+    ("yes my left leg is numb", [{"entity": "screen_hint", "value": "em_legs",
+                                  "role": "possible"}], True),
+    ("yes", [], False),
+    ("yes both legs", [], False),
+    ("yes my left leg is numb and so is my groin", [], False),
+    ("yes my left leg is numb and i cant pee properly", [], False),
+    ("yes, I fell and now my left leg hurts", [], False),
+    ("yes my left leg", [{"entity": "red_flag", "value": "saddle_numbness"}], False),
+    ("yes my left leg", [{"entity": "screen_hint", "value": "em_cauda_equina",
+                          "role": "possible"}], False),
+])
+def test_a_yes_to_the_emergency_list_that_names_one_leg_only(text, entities, expected):
+    from bot.clinical.answers import yes_for_one_leg_only
+    assert yes_for_one_leg_only(text, entities) is expected
