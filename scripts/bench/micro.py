@@ -7,7 +7,9 @@
 - sparse feature joins: scipy's `hstack` against the direct join, on the very matrices the
   model joins while it parses held-out messages (and how many joins a message makes);
 - entity matching: spaCy's EntityRuler against the trie (bot/language/phrase_trie.py), both built
-  from the patterns of build/spacy_model, on the held-out messages (same entities checked).
+  from the patterns of build/spacy_model, on the held-out messages (same entities checked);
+- button payloads: Rasa's whole NLU graph against RegexMessageHandler alone (speedups 7.), on
+  the payloads the bench's simulated people send (same parse checked).
 Prints one JSON object (ms per call or per message, best of three rounds).
 """
 from __future__ import annotations
@@ -112,14 +114,42 @@ def entity_matching(texts) -> dict:
             "trie_ms": round(best_ms(lambda: [trie(d.copy()) for d in docs], 1) / len(docs), 4)}
 
 
+async def payload_parses(model: str) -> dict:
+    from rasa.core.agent import load_agent
+    from rasa.core.channels.channel import UserMessage
+    from rasa.core.processor import MessageProcessor
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from scripts.bench.conversations import OURS
+
+    agent = await load_agent(model_path=model)
+    processor = agent.processor
+    payloads = sorted({t for c in OURS for t in c.turns if t.startswith("/")})
+    tracker = DialogueStateTracker.from_events("micro", [])
+    messages = [UserMessage(p, sender_id="micro") for p in payloads]
+
+    def whole_graph():
+        return [MessageProcessor._rasa_parse_message_with_graph(processor, m, tracker)
+                for m in messages]
+
+    def handler_alone():
+        return [processor._parse_message_with_graph(m, tracker) for m in messages]
+
+    assert whole_graph() == handler_alone()
+    return {"payloads": len(payloads),
+            "whole_graph_ms": round(best_ms(whole_graph, 5) / len(payloads), 4),
+            "regex_message_handler_ms": round(best_ms(handler_alone, 20) / len(payloads), 4)}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(ROOT / "models" / "triage.tar.gz"))
     parser.add_argument("--texts", type=int, default=100, help="held-out messages to use")
-    parser.add_argument("--only", choices=("replies", "joins", "entities"), action="append",
+    parser.add_argument("--only", choices=("replies", "joins", "entities", "payloads"),
+                        action="append",
                         help="measure only these (repeatable)")
     args = parser.parse_args(argv)
-    parts = set(args.only or ("replies", "joins", "entities"))
+    parts = set(args.only or ("replies", "joins", "entities", "payloads"))
     texts = held_out_texts(args.texts)
     from scripts.bench.inprocess import quiet
 
@@ -131,6 +161,8 @@ def main(argv=None) -> int:
         result["sparse_feature_join"] = sparse_joins(args.model, texts)
     if "entities" in parts:
         result["entity_matching"] = entity_matching(texts)
+    if "payloads" in parts:
+        result["button_payload_parse"] = asyncio.run(payload_parses(args.model))
     print(json.dumps(result))
     return 0
 
