@@ -6,7 +6,8 @@ Loads the model with Rasa's Agent and the given endpoints (action server, tracke
 the simulated users' conversations through `agent.handle_text`, and times each stage of
 Rasa's message processor: the tracker store (load and save), NLU, slot extraction, the
 policies' prediction and the actions (of which: custom actions over HTTP to the action
-server). Prints one JSON object, mean ms per message.
+server). Prints one JSON object, mean ms per message, and the ten slowest turns with their
+stages and the custom actions each called.
 """
 from __future__ import annotations
 
@@ -76,17 +77,34 @@ async def measure(model: str, endpoints_path: str, conversations, rounds: int) -
     processor._run_action = timed(table, "actions", processor._run_action)
     RemoteAction.run = timed(table, "custom_actions_http", RemoteAction.run)
 
+    calls = defaultdict(int)
+    remote_run = RemoteAction.run
+
+    async def counted_run(self, *args, **kwargs):
+        calls[self.name()] += 1
+        return await remote_run(self, *args, **kwargs)
+
+    RemoteAction.run = counted_run
+    turns = defaultdict(list)
+
     async def talk():
         messages = 0
         for conversation in conversations:
             sender = f"inprocess-{uuid.uuid4().hex[:8]}"
-            for text in conversation.turns:
+            for number, text in enumerate(conversation.turns):
+                before = dict(table)
+                calls.clear()
+                start = time.perf_counter()
                 await agent.handle_text(text, sender_id=sender)
+                spent = {name: table[name] - before.get(name, 0.0) for name in STAGES}
+                spent["total"] = time.perf_counter() - start
+                turns[(conversation.name, number, text)].append((spent, dict(calls)))
                 messages += 1
         return messages
 
     await talk()  # warm-up
     table.clear()
+    turns.clear()
     start = time.perf_counter()
     messages = 0
     for _ in range(rounds):
@@ -99,7 +117,24 @@ async def measure(model: str, endpoints_path: str, conversations, rounds: int) -
     stages = {name: ms(table[name]) for name in STAGES}
     stages["other"] = ms(total - sum(table[name] for name in STAGES))
     return {"messages": messages, "total_ms_per_message": ms(total), "stages_ms": stages,
-            "of_which_custom_actions_http_ms": ms(table["custom_actions_http"])}
+            "of_which_custom_actions_http_ms": ms(table["custom_actions_http"]),
+            "slowest_turns": slowest(turns)}
+
+
+def slowest(turns, count: int = 10) -> list:
+    """The turns that take longest (median over the rounds), each with its stages (ms) and the
+    custom actions it called: where the tail of the latency comes from."""
+    import statistics
+
+    rows = []
+    for (name, number, text), runs in turns.items():
+        row = {"conversation": name, "turn": number, "text": text[:60]}
+        for stage in ("total",) + STAGES:
+            row[stage] = round(1000 * statistics.median(spent[stage] for spent, _ in runs), 2)
+        row["custom_actions"] = runs[-1][1]
+        rows.append(row)
+    rows.sort(key=lambda row: -row["total"])
+    return rows[:count]
 
 
 def main() -> int:
