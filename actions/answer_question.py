@@ -1,23 +1,23 @@
-"""Answer the question a symptom report also asked, before the triage starts.
+"""The question a symptom report also asked, answered before the triage's questions.
 
 "Is this just a pulled muscle? my lower back is killing me": the NLU reads a symptom report
 that carries its question (entity `question`, the response that answers it:
-bot.language.components.safety_net). The answer comes first, then the triage questions.
+bot.language.components.safety_net). validate_triage_form says the answer when the report
+starts the check (then the introduction, then the form asks), and in the middle of the
+questions: one call to the action server, not one more for the answer.
 """
 from __future__ import annotations
 
 import re
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Optional
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
-from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk import Tracker
 
 QUESTION_ENTITY = "question"
-# Responses this module sends that no rule names (checked against the domain by the tests):
-# the one-line acknowledgement of a feeling told with a symptom (the safety net's
-# FEELING_HEARD); the others it sends are answers that rules also give.
+# Responses said through question_response that no rule names (checked against the domain by
+# the tests): the one-line acknowledgement of a feeling told with a symptom (the safety net's
+# FEELING_HEARD); the others are answers that rules also give.
 RESPONSES = ("utter_feeling_heard",)
 
 
@@ -30,15 +30,3 @@ def question_response(tracker: Tracker) -> Optional[str]:
                 and re.fullmatch(r"utter_[a-z_]+(/[a-z0-9_]+)?", name)):
             return name
     return None
-
-
-class ActionAnswerQuestion(Action):
-    def name(self) -> Text:
-        return "action_answer_question"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
-        response = question_response(tracker)
-        if response:
-            dispatcher.utter_message(response=response)
-        return []

@@ -87,8 +87,10 @@ NOTHING_TO_CORRECT = "utter_nothing_to_correct"
 SKIP_AFTER_ONE = "utter_skip_after_one_question"
 CLARIFY_RESPONSE = "utter_clarify"
 ONE_LEG_NOT_LISTED = "utter_one_leg_not_listed"
+INTRO = "utter_triage_intro"
+REPORT = "report_symptom"
 RESPONSES = (NOT_UNDERSTOOD, CORRECTED, UNDONE, NOTHING_TO_CORRECT, SKIP_AFTER_ONE,
-             ONE_LEG_NOT_LISTED,
+             ONE_LEG_NOT_LISTED, INTRO,
              # asked by the form through requested_slot, though not required slots
              *(f"utter_ask_{group}" for group in triage.GROUPED_SCREENS))
 
@@ -122,6 +124,14 @@ class ValidateTriageForm(Action):
                        SlotSet(slots.LAST_ANSWER, None), SlotSet(slots.SKIP_ASKED, False),
                        SlotSet(slots.PROVISIONAL, False)]
             unsure_before, assumed, skip_asked = [], [], False
+
+            if intent == REPORT:
+                # A report starts the check: its question answered first, then what happens
+                # next; the form asks its first question after this validation.
+                answer = question_response(tracker)
+                if answer:
+                    dispatcher.utter_message(response=answer)
+                dispatcher.utter_message(response=INTRO)
 
         new_turn = requested is None or is_new_user_turn(tracker)
         if new_turn and intent == SKIP:
