@@ -69,3 +69,10 @@ def test_worse_and_a_red_flag_run_the_triage_even_when_no_check_in_is_open():
     assert checkin.next_step("red_flag", None) == checkin.TRIAGE_AGAIN
     assert checkin.next_step("better", None) is None
     assert checkin.next_step("same", None) is None
+
+
+def test_the_channel_and_the_action_server_name_the_marked_message_alike():
+    from actions.validate_checkin_form import ASKED_JUST_BEFORE as read_by_the_action
+    from bot.channels.checkin_delivery import ASKED_JUST_BEFORE as set_by_the_channel
+
+    assert read_by_the_action == set_by_the_channel
