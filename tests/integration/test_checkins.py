@@ -243,3 +243,29 @@ def test_stop_check_ins_while_the_question_is_open_cancels_and_closes_it(chat, t
     assert state_of(tracker_db)[-1][0] == "cancelled"
     assert chat.slot("requested_slot") is None
     assert "light weight" not in texts(chat.send("loads better thanks"))
+
+
+# --- "stop check-ins" in the middle of the triage: cancelled, then the question again ----------
+
+def test_stop_check_ins_during_the_triage_again_cancels_and_carries_on(chat, tracker_db):
+    question_open(chat, tracker_db, 3)
+    chat.send("worse")
+    assert chat.slot("requested_slot") == "em_all"
+    replies = chat.send("stop check-ins")
+    assert "won't check in" in texts(replies)
+    assert "rule out an emergency" in texts(replies)  # the open question, asked again
+    assert chat.slot("requested_slot") == "em_all" and chat.slot("em_all") is None
+    chat.send("/deny")
+    assert chat.slot("em_all") == "no" and chat.slot("requested_slot") == "ur_all"
+
+
+def test_stop_check_ins_during_a_new_triage_cancels_the_pending_one(chat, tracker_db):
+    self_care(chat)
+    chat.send("/checkin_accept")
+    assert state_of(tracker_db)[-1][0] == "scheduled"
+    chat.send("my back is aching again after leg day")
+    assert chat.slot("requested_slot") == "em_all"
+    replies = chat.send("please stop the check-ins")
+    assert "won't check in" in texts(replies) and "rule out an emergency" in texts(replies)
+    assert state_of(tracker_db)[-1][0] == "cancelled"
+    assert chat.slot("requested_slot") == "em_all"
