@@ -80,13 +80,15 @@ def test_a_due_check_in_is_shown_when_the_same_conversation_writes_again(tmp_pat
         shell.sendline("my lower back hurts after leg press, 3 days ago, easing off, 3/10, "
                        "I'm 30, only in my back, hurts when I bend")
         shell.expect("rule out an emergency")
-        shell.expect("Not sure")
+        shell.expect("Type out your own message")
         shell.send(DOWN + ENTER)  # "None of these"
-        shell.expect("Not sure")  # the same-day signs
+        shell.expect("doctor should see you today")  # the same-day signs
+        shell.expect("Type out your own message")
         shell.send(DOWN + ENTER)  # "None of these"
+        shell.expect(r"Check in with me in 3 days \(/checkin_accept\)")  # a listed button
         shell.expect('"disposition": "self_care"')
-        shell.expect("Check in with me in 3 days")
-        shell.send(DOWN * 4 + ENTER)  # past the tips, exercises, help and summary buttons
+        shell.expect("Your input ->")
+        shell.sendline("/checkin_accept")  # the button's payload, typed
         shell.expect("I'll check in with you in 3 days")
         shell.expect("Your input ->")
         shell.sendline("/stop")
