@@ -56,6 +56,7 @@ QUESTION_WORDS = ("what", "whats", "what's", "how", "can", "could", "is", "are",
 ASIDE_UNLESS_ANSWER = {"ask_human", "medicine_other_person", "medicine_dose", "ask_self_care",
                        "ask_when_to_get_help", "show_summary", "express_feeling", "goodbye"}
 FLAG_INTENT = "report_red_flag"
+DUE_INTENT = "checkin_due"  # sent by the channel (bot/channels/checkin_delivery.py)
 # Prompts of action_ask_checkin_answer.
 FIRST, UNCLEAR, AGAIN, SHOWN = "first", "unclear", "again", "shown"
 
@@ -111,6 +112,9 @@ class ValidateCheckinForm(Action):
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
         text = message.get("text") or ""
+        if intent == DUE_INTENT:
+            # Another check-in fell due while this question is open: the question as new.
+            return [SlotSet(slots.CHECKIN_PROMPT, FIRST)] + ask
         if slots.reported_flags(tracker) or intent == FLAG_INTENT:
             answer: Optional[str] = checkin.RED_FLAG
         elif intent in ALWAYS_ASIDE or intent in QUESTIONS and asked_as_a_question(text):

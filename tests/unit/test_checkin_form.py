@@ -103,3 +103,9 @@ def test_the_form_and_the_slots_it_sets_are_in_the_domain():
     assert {"checkin_answer", "checkin_prompt"} <= {slot.name for slot in DOMAIN.slots}
     assert DOMAIN.forms["checkin_form"]["required_slots"] == ["checkin_answer"]
     assert {"validate_checkin_form", "action_ask_checkin_answer"} <= set(DOMAIN.user_actions)
+
+
+def test_a_check_in_due_while_the_question_is_open_asks_it_as_new():
+    """Not an unclear answer: the channel delivered another due check-in."""
+    assert validate("/checkin_due", "checkin_due")[0] == {
+        "checkin_prompt": "first", "requested_slot": "checkin_answer"}
