@@ -6,18 +6,21 @@ word budget), scheduled only when it is pressed, asked when due, and its answer 
   CHECKIN_DAYS_SEE_DOCTOR (bot/settings.py); the row lives in the records database
   (bot/storage/checkins.py), so it survives restarts and fires once (bot/channels/
   checkin_delivery.py sends it).
-- action_checkin_open: the due check-in arrives as "/checkin_due": ask how the back is, with the
-  days since the advice.
-- action_checkin_answer: better -> how to return to the leg press; about the same after two
-  weeks or more -> see a doctor (the triage's own "not improving" rule, so the level can only
-  go up); worse -> the triage again (a level is never lowered); a red flag typed at any point is
-  read by the safety net as always.
+- action_checkin_open: the due check-in arrives as "/checkin_due": it opens `checkin_form`,
+  whose question stays open until it is answered, in words or with a button
+  (actions/validate_checkin_form.py reads the answer).
+- action_ask_checkin_answer: the form's question: with the days since the advice the first
+  time, in other words after an answer that was not clear, or after a question was answered.
+- action_checkin_answer: what the answer leads to (bot.clinical.checkin.next_step): better ->
+  how to return to the leg press; about the same -> the self-care advice, or after two weeks
+  or more see a doctor (the triage's own "not improving" rule, so the level can only go up);
+  worse or a red flag -> the triage again (a level is never lowered).
 - action_stop_checkins: "stop check-ins" cancels every pending one.
 """
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -26,27 +29,26 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import slots
 from actions.give_disposition import RESPONSES as DISPOSITION_RESPONSES
 from actions.give_disposition import ActionGiveDisposition
+from actions.validate_checkin_form import AGAIN, FORM, SHOWN, UNCLEAR
 from bot import settings
-from bot.clinical import triage
+from bot.clinical import checkin, triage
 from bot.storage.checkin_log import CheckInLog
 
 CHECKINS = CheckInLog()
-ANSWER = "checkin_answer"
-ANSWERS = ("better", "same", "worse")
-# "About the same" this long after the advice is "not improving" (clinical notes: see a doctor
-# when not better after 2-3 weeks of home care).
-SAME_MEANS_SEE_DOCTOR_AFTER_DAYS = 14
 # Intents that only buttons or the channel send (no NLU examples; make validate accepts them):
 # the offer's button, the answer buttons (with their value), and the due check-in itself,
 # which a person must not be able to trigger by typing.
 PAYLOAD_ONLY_INTENTS = ("checkin_accept", "checkin_answer", "checkin_due")
+QUESTION = {None: "utter_checkin_question", UNCLEAR: "utter_checkin_unclear",
+            AGAIN: "utter_checkin_question_again"}
 # Every response these actions send (checked against the domain by make validate).
 RESPONSES = tuple(f"utter_checkin_scheduled_{level}" for level in settings.CHECKIN_LEVELS) + \
-    DISPOSITION_RESPONSES + (
+    DISPOSITION_RESPONSES + tuple(QUESTION.values()) + (
     "utter_checkin_not_offered", "utter_checkin_not_stored", "utter_default",
-    "utter_checkin_question", "utter_checkin_nothing_open", "utter_checkin_better",
+    "utter_checkin_nothing_open", "utter_checkin_better",
     "utter_return_to_leg_press", "utter_checkin_same", "utter_checkin_same_too_long",
-    "utter_checkin_worse", "utter_checkins_stopped", "utter_service_problem")
+    "utter_checkin_worse", "utter_checkin_red_flag", "utter_checkins_stopped",
+    "utter_service_problem")
 
 
 class ActionScheduleCheckin(Action):
@@ -77,9 +79,39 @@ class ActionCheckinOpen(Action):
         if opened is None:  # typed by hand, or cancelled meanwhile: nothing to ask
             dispatcher.utter_message(response="utter_default")
             return []
-        dispatcher.utter_message(response="utter_checkin_question",
-                                 days_since=str(opened["days_since"]))
+        # The form asks (action_ask_checkin_answer) and keeps the question open.
+        return [SlotSet(slots.CHECKIN_ANSWER, None), SlotSet(slots.CHECKIN_PROMPT, None),
+                SlotSet(slots.REQUESTED_SLOT, None), FollowupAction(FORM)]
+
+
+class ActionAskCheckinAnswer(Action):
+    def name(self) -> Text:
+        return "action_ask_checkin_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        prompt = tracker.get_slot(slots.CHECKIN_PROMPT)
+        if prompt == SHOWN:
+            return []  # the question is just above the message, with its buttons
+        if prompt in (UNCLEAR, AGAIN):
+            dispatcher.utter_message(response=QUESTION[prompt])
+            return []
+        opened = await asyncio.to_thread(CHECKINS.opened, tracker.sender_id)
+        if opened is None:  # cancelled meanwhile: the question without the days
+            dispatcher.utter_message(response=QUESTION[AGAIN])
+        else:
+            dispatcher.utter_message(response=QUESTION[None],
+                                     days_since=str(opened["days_since"]))
         return []
+
+
+def answer_of(tracker: Tracker) -> Optional[str]:
+    """The answer read by the form, or the value of an answer button pressed without it."""
+    answer = tracker.get_slot(slots.CHECKIN_ANSWER)
+    if answer in checkin.ANSWERS:
+        return answer
+    return next((e.get("value") for e in tracker.latest_message.get("entities") or []
+                 if e.get("entity") == slots.CHECKIN_ANSWER), None)
 
 
 class ActionCheckinAnswer(Action):
@@ -88,23 +120,25 @@ class ActionCheckinAnswer(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        answer = next((e.get("value") for e in tracker.latest_message.get("entities") or []
-                       if e.get("entity") == ANSWER), None)
-        if answer not in ANSWERS:
+        answer = answer_of(tracker)
+        events: List[EventType] = [SlotSet(slots.CHECKIN_ANSWER, None),
+                                   SlotSet(slots.CHECKIN_PROMPT, None)]
+        if answer not in checkin.ANSWERS:
             dispatcher.utter_message(response="utter_default")
-            return []
+            return events
         opened = await asyncio.to_thread(CHECKINS.answer, tracker.sender_id, answer)
-        if opened is None:
+        step = checkin.next_step(answer, opened["days_since"] if opened else None)
+        if step is None:
             dispatcher.utter_message(response="utter_checkin_nothing_open")
-            return []
-        if answer == "better":
+            return events
+        if step == checkin.RETURN_TO_TRAINING:
             dispatcher.utter_message(response="utter_checkin_better")
             dispatcher.utter_message(response="utter_return_to_leg_press")
-            return []
-        if answer == "same" and opened["days_since"] < SAME_MEANS_SEE_DOCTOR_AFTER_DAYS:
+            return events
+        if step == checkin.CARE_AT_HOME:
             dispatcher.utter_message(response="utter_checkin_same")
-            return []
-        if answer == "same":
+            return events
+        if step == checkin.NOT_IMPROVING:
             # The triage's "not improving" rule: about the same, two weeks or more on. The
             # advice is given here, by the advice's own action on these two answers (a
             # follow-up action would leave the policies with no next step).
@@ -112,10 +146,13 @@ class ActionCheckinAnswer(Action):
             answered = {"trend": "same", "duration": "2_6_weeks"}
             now = tracker.copy()
             now.slots.update(answered)
-            return [SlotSet(name, value) for name, value in answered.items()] + \
+            return events + [SlotSet(name, value) for name, value in answered.items()] + \
                 await ActionGiveDisposition().run(dispatcher, now, domain)
-        dispatcher.utter_message(response="utter_checkin_worse")
-        return [SlotSet(q, None) for q in triage.FORM_QUESTION_IDS] + \
+        # Worse, or a red flag (kept in `flags` by action_track_findings, so the triage reads
+        # it at once): the questions again, warning signs first; never a lower level.
+        dispatcher.utter_message(response="utter_checkin_red_flag" if answer == checkin.RED_FLAG
+                                 else "utter_checkin_worse")
+        return events + [SlotSet(q, None) for q in triage.FORM_QUESTION_IDS] + \
             [FollowupAction("triage_form")]
 
 

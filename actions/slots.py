@@ -24,6 +24,10 @@ ASSUMED = "assumed"
 LAST_ANSWER = "last_answer"
 SKIP_ASKED = "skip_asked"
 PROVISIONAL = "provisional"
+# The check-in (issue 16): its answer (better, same, worse, red_flag), read while its question
+# is open (actions/validate_checkin_form.py), and how that question is worded next.
+CHECKIN_ANSWER = "checkin_answer"
+CHECKIN_PROMPT = "checkin_prompt"
 # Entities whose values are flags: red flags and risk factors (e.g. pregnancy).
 FLAG_ENTITIES = ("red_flag", "risk_factor")
 

@@ -31,6 +31,7 @@ INTERRUPTIONS = {
     "bot_challenge", "ask_human", "start_over", "goodbye", "out_of_scope", "delete_my_data",
     "ask_clarification", "push_back", "express_feeling", "medicine_overdose",
     "medicine_other_person", "medicine_dose", "ask_self_care", "ask_when_to_get_help",
+    "stop_checkins",  # cancels the check-ins (data/rules/checkins.yml), then the question again
 }
 CORRECTION = "correct_answer"
 # Interruptions the classifier may read into a plain "still don't know" (an FAQ, small talk):

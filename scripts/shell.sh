@@ -20,8 +20,21 @@ else
   done
   echo "==> action server up (log: var/actions-shell.log)"
 fi
-# The shell runs its own Rasa server, on a port of its own so that it works beside make run.
+# The shell runs its own Rasa server, on a port of its own so that it works beside make run,
+# on this machine only (its channel, like Rasa's, asks for no credentials).
 : "${SHELL_PORT:=5006}"
+# The conversation: a new one unless SHELL_CONVERSATION names one, so that a person can come
+# back to it (a check-in that fell due is shown when they write again: bot/channels/shell.py).
+if [ -z "${SHELL_CONVERSATION:-}" ]; then
+  SHELL_CONVERSATION="$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(6))')"
+fi
+if ! [[ "$SHELL_CONVERSATION" =~ ^[A-Za-z0-9._-]{1,64}$ ]]; then
+  echo "error: SHELL_CONVERSATION must be 1 to 64 letters, digits, dots, dashes or underscores" >&2
+  exit 2
+fi
+echo "==> conversation ${SHELL_CONVERSATION}; to come back to it later:"
+echo "    make shell SHELL_CONVERSATION=${SHELL_CONVERSATION}"
 echo "==> type a message; pick a button with the arrow keys and Enter;"
 echo "    /restart starts a fresh conversation, /stop leaves"
-.venv/bin/rasa shell --model models/triage.tar.gz --endpoints endpoints.yml --port "$SHELL_PORT"
+.venv/bin/python -m bot.channels.shell --model models/triage.tar.gz --endpoints endpoints.yml \
+  --port "$SHELL_PORT" --interface 127.0.0.1 --conversation-id "$SHELL_CONVERSATION"

@@ -9,7 +9,10 @@ own output, so the question reaches the person the way every reply does:
   records database (bot.storage.checkins), so with two servers only one sends it.
 - REST and the shell cannot reach a person who is not there: `before_message` shows a due
   check-in when the same sender writes next, before their message is answered (a red flag in
-  that message is still read and triaged, after the question).
+  that message is still read and triaged, after the question). That message is marked
+  (metadata ASKED_JUST_BEFORE): it was written before the question was shown, so when it
+  does not answer the question, the question is not asked a second time in the same reply
+  (actions/validate_checkin_form.py). The shell's channel is bot.channels.shell.
 - The website's widget cannot be reached when its page is closed: when the same person comes
   back (the widget resumes its session), the socket.io channel calls `before_message` with
   the resumed conversation, and the check-in shows at once.
@@ -33,6 +36,9 @@ from bot.storage.records_access import RecordsAccess
 logger = logging.getLogger(__name__)
 
 TRIGGER = "/checkin_due"
+# Metadata of a message that followed a check-in delivered just before it (same name in
+# actions/validate_checkin_form.py, which the action server reads).
+ASKED_JUST_BEFORE = "checkin_asked_just_before"
 
 
 class CheckInDelivery(RecordsAccess):
@@ -77,15 +83,17 @@ class CheckInDelivery(RecordsAccess):
             return False
 
     async def before_message(self, conversation_id: str, channel: str, output: OutputChannel,
-                             on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        """Show a due check-in of this conversation first (REST, shell, a returning widget)."""
+                             on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> bool:
+        """Show a due check-in of this conversation first (REST, shell, a returning widget);
+        True when one was shown."""
         try:
             row_id = await asyncio.to_thread(self.claim_for, conversation_id)
         except Exception as error:  # noqa: BLE001 - the person's own message comes first
             logger.error("check-ins not read (%s)", type(error).__name__)
-            return
-        if row_id is not None:
-            await self.deliver(row_id, conversation_id, channel, output, on_new_message)
+            return False
+        if row_id is None:
+            return False
+        return await self.deliver(row_id, conversation_id, channel, output, on_new_message)
 
     async def poll(self, channel: str, output: Callable[[], OutputChannel],
                    on_new_message: Callable[[UserMessage], Awaitable[Any]],

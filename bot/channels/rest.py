@@ -28,7 +28,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import auth, inbound, rate_limit
-from bot.channels.checkin_delivery import CheckInDelivery
+from bot.channels.checkin_delivery import ASKED_JUST_BEFORE, CheckInDelivery
 from bot.operations import metrics
 
 logger = logging.getLogger(__name__)
@@ -93,8 +93,9 @@ class TriageRestInput(RestInput):
                                      headers={"Retry-After": str(refusal.retry_after)})
             collector = CollectingOutputChannel()
             try:
-                await self.checkins.before_message(conversation, self.name(), collector,
-                                                   on_new_message)
+                if await self.checkins.before_message(conversation, self.name(), collector,
+                                                      on_new_message):
+                    metadata = {**(metadata or {}), ASKED_JUST_BEFORE: True}
                 await on_new_message(UserMessage(text, collector, conversation,
                                                  input_channel=self.name(),
                                                  metadata=metadata))

@@ -48,7 +48,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import auth, inbound, rate_limit
-from bot.channels.checkin_delivery import CheckInDelivery
+from bot.channels.checkin_delivery import ASKED_JUST_BEFORE, CheckInDelivery
 from bot.handover import summary
 from bot.operations import metrics
 from bot.storage.summary_store import SummaryStore
@@ -267,11 +267,13 @@ class TriageTelegramInput(TelegramInput):
                     logger.warning("Telegram: acknowledging a button press failed.")
             try:
                 conversation = inbound.conversation_id(self.name(), str(chat_id))
-                await self.checkins.before_message(conversation, self.name(), output,
-                                                   on_new_message)
+                metadata = inbound.metadata_or_nothing(self.get_metadata(request))
+                if await self.checkins.before_message(conversation, self.name(), output,
+                                                      on_new_message):
+                    metadata[ASKED_JUST_BEFORE] = True
                 await on_new_message(UserMessage(
                     inbound.bounded(text), output, conversation, input_channel=self.name(),
-                    metadata=inbound.metadata_or_nothing(self.get_metadata(request))))
+                    metadata=metadata))
             except Exception:  # Telegram would resend the update forever on an error
                 logger.exception("Handling a Telegram update failed.")
             return response.json({"status": "ok"})

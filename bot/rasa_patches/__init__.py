@@ -43,6 +43,13 @@ credentials.yml or config.yml; they live with their concern):
   secret and maps the conversation back to the chat in send_response (it relies on every
   reply going through OutputChannel.send_response). Tests: tests/integration/test_identity.py,
   test_socketio_input.py, test_telegram.py, test_security.py, test_widget_erasure.py.
+- bot.channels.shell: `make shell`'s channel. `rasa shell` always builds the stock "cmdline"
+  channel from rasa.core.channels.BUILTIN_CHANNELS; the launcher `python -m
+  bot.channels.shell` puts TriageCmdlineInput (CmdlineInput that shows a due check-in before
+  the next message, in conversations named `cmdline:<id>`) in that table, then runs `rasa
+  shell` in the process. It relies on that lookup, on --conversation-id reaching the console
+  as its sender, and on RestInput's blueprint handing every message to its on_new_message.
+  Tests: tests/unit/test_shell_channel.py, tests/integration/test_shell.py.
 - bot.channels.serve: starts `rasa run` through rasa.__main__.main with the API's secret
   added to sys.argv inside the process (it relies on Rasa parsing sys.argv there). Every
   integration test's server is started through it; test_security.py reads its command line.

@@ -13,7 +13,8 @@ that survives restarts, and is delivered once however many servers look for due 
   instead of waiting; SQLite has one writer at a time, which gives the same result.
 - `mark_sent` after delivery. A server that dies between claim and delivery leaves the row in
   `sending`; after LEASE it may be claimed again (delivered at least once, never lost).
-- The person's answer is kept on the row (better, same, worse) for staff (`python -m bot
+- The person's answer is kept on the row (better, same, worse, or red_flag when the answer
+  told of a warning sign: bot.clinical.checkin) for staff (`python -m bot
   checkins list`, `cases show`). "Stop check-ins" cancels; "delete my data" deletes the rows.
 
 Every function takes `now`, so tests move the clock instead of sleeping.

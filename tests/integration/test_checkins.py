@@ -135,3 +135,137 @@ def test_a_check_in_of_an_erased_conversation_never_fires(chat, tracker_db):
     chat.send("/affirm")
     days_pass(tracker_db, 30)
     assert "How is your back now" not in texts(chat.send("hello"))
+
+
+# --- the answer in the person's own words (read by bot.clinical.checkin while the question is
+# open; a red flag in it is read by the NLU as in any message) ------------------------------
+
+def question_open(chat, tracker_db, days):
+    """A self-care result, a yes to the check-in, `days` later the question (shown when the
+    person writes again)."""
+    self_care(chat)
+    chat.send("/checkin_accept")
+    days_pass(tracker_db, days)
+    replies = chat.send("hello again")
+    assert f"It's {days} days since we talked" in texts(replies)
+    return replies
+
+
+def dispositions(messages):
+    return [m["custom"]["disposition"] for m in messages if "custom" in m]
+
+
+def test_typed_better_closes_with_the_way_back_to_the_leg_press(chat, tracker_db):
+    question_open(chat, tracker_db, 3)
+    answer = texts(chat.send("loads better thanks"))
+    assert "getting better" in answer and "light weight" in answer
+    assert state_of(tracker_db)[-1] == ("answered", "better")
+
+
+def test_better_but_still_sore_is_better(chat, tracker_db):
+    question_open(chat, tracker_db, 3)
+    assert "light weight" in texts(chat.send("a bit better but still sore"))
+
+
+def test_typed_much_the_same_early_on_is_care_at_home(chat, tracker_db):
+    question_open(chat, tracker_db, 3)
+    replies = chat.send("much the same tbh")
+    assert "Keep resting from the leg press" in texts(replies)
+    assert dispositions(replies) == []
+    assert state_of(tracker_db)[-1] == ("answered", "same")
+
+
+def test_typed_no_change_after_two_weeks_is_see_a_doctor(chat, tracker_db):
+    question_open(chat, tracker_db, 14)
+    replies = chat.send("honestly no change")
+    assert "time to get it checked" in texts(replies)
+    assert dispositions(replies) == ["see_doctor"]
+
+
+def test_typed_worse_runs_the_triage_again_never_lower(chat, tracker_db):
+    question_open(chat, tracker_db, 3)
+    replies = chat.send("it's got worse since we talked")
+    assert "ask my questions again" in texts(replies)
+    assert chat.slot("requested_slot") == "em_all"
+    assert chat.slot("disposition") == "self_care"
+    assert state_of(tracker_db)[-1] == ("answered", "worse")
+
+
+def test_a_red_flag_in_the_answer_runs_the_triage_to_its_level(chat, tracker_db):
+    """Words that say better, with an emergency sign in them: the sign decides."""
+    question_open(chat, tracker_db, 3)
+    replies = chat.send("a bit better, but since last night I can't feel anything when I "
+                        "wipe and I wet myself")
+    assert "warning sign" in texts(replies)
+    assert dispositions(replies) == ["emergency"]
+    assert chat.slot("disposition") == "emergency"
+    assert state_of(tracker_db)[-1] == ("answered", "red_flag")
+
+
+def test_a_new_sign_in_a_worse_answer_is_still_read(chat, tracker_db):
+    """The NLU reads the new numbness as a possible red flag: the triage again, warning signs
+    first, with the new symptom kept."""
+    question_open(chat, tracker_db, 3)
+    replies = chat.send("worse, and now my foot's gone numb")
+    assert "warning sign" in texts(replies)
+    assert chat.slot("requested_slot") == "em_all"
+    assert "numbness" in (chat.slot("symptoms") or [])
+    assert chat.slot("disposition") == "self_care"  # kept until the new result, never lower
+    assert state_of(tracker_db)[-1] == ("answered", "red_flag")
+
+
+def test_unclear_words_get_the_question_again_with_its_buttons(chat, tracker_db):
+    question_open(chat, tracker_db, 3)
+    replies = chat.send("hmm well I went to the gym on monday")
+    assert "not sure what you mean" in texts(replies)
+    assert ANSWER % "better" in payloads(replies) and "/stop_checkins" in payloads(replies)
+    assert state_of(tracker_db)[-1] == ("sent", None)  # nothing guessed, nothing kept
+    assert "light weight" in texts(chat.send("getting there, much easier now"))
+
+
+def test_a_greeting_written_before_the_question_does_not_get_it_twice(chat, tracker_db):
+    replies = question_open(chat, tracker_db, 3)  # "hello again": the question, once
+    assert texts(replies).count("How is your back") == 1
+    assert "not sure what you mean" not in texts(replies)
+
+
+def test_a_question_in_the_middle_is_answered_then_the_check_in_asked_again(chat, tracker_db):
+    question_open(chat, tracker_db, 3)
+    replies = chat.send("what are the warning signs I should look out for?")
+    assert "numbness" in texts(replies).lower()
+    assert "Back to my question" in texts(replies)
+    assert "Keep resting" in texts(chat.send("about the same really"))
+
+
+def test_stop_check_ins_while_the_question_is_open_cancels_and_closes_it(chat, tracker_db):
+    question_open(chat, tracker_db, 3)
+    assert "won't check in" in texts(chat.send("stop check-ins"))
+    assert state_of(tracker_db)[-1][0] == "cancelled"
+    assert chat.slot("requested_slot") is None
+    assert "light weight" not in texts(chat.send("loads better thanks"))
+
+
+# --- "stop check-ins" in the middle of the triage: cancelled, then the question again ----------
+
+def test_stop_check_ins_during_the_triage_again_cancels_and_carries_on(chat, tracker_db):
+    question_open(chat, tracker_db, 3)
+    chat.send("worse")
+    assert chat.slot("requested_slot") == "em_all"
+    replies = chat.send("stop check-ins")
+    assert "won't check in" in texts(replies)
+    assert "rule out an emergency" in texts(replies)  # the open question, asked again
+    assert chat.slot("requested_slot") == "em_all" and chat.slot("em_all") is None
+    chat.send("/deny")
+    assert chat.slot("em_all") == "no" and chat.slot("requested_slot") == "ur_all"
+
+
+def test_stop_check_ins_during_a_new_triage_cancels_the_pending_one(chat, tracker_db):
+    self_care(chat)
+    chat.send("/checkin_accept")
+    assert state_of(tracker_db)[-1][0] == "scheduled"
+    chat.send("my back is aching again after leg day")
+    assert chat.slot("requested_slot") == "em_all"
+    replies = chat.send("please stop the check-ins")
+    assert "won't check in" in texts(replies) and "rule out an emergency" in texts(replies)
+    assert state_of(tracker_db)[-1][0] == "cancelled"
+    assert chat.slot("requested_slot") == "em_all"

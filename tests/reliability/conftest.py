@@ -85,6 +85,8 @@ def cluster(telegram_api):
         "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/webhooks/telegram/webhook",
         "TELEGRAM_WEBHOOK_SECRET": secrets.token_urlsafe(24),
         "TELEGRAM_API_URL": telegram_api.url,
+        # Both Rasa servers look for due check-ins this often (test_8_checkins_once.py).
+        "CHECKIN_POLL": "2",
         "LOG_LEVEL": "INFO",
     })
     instance = Cluster(env)
