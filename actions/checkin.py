@@ -148,8 +148,8 @@ class ActionCheckinAnswer(Action):
             now.slots.update(answered)
             return events + [SlotSet(name, value) for name, value in answered.items()] + \
                 await ActionGiveDisposition().run(dispatcher, now, domain)
-        # Worse, or a red flag (kept in `flags` by action_track_findings, so the triage reads
-        # it at once): the questions again, warning signs first; never a lower level.
+        # Worse, or a red flag (the triage reads it from this message at once: actions/slots
+        # Findings): the questions again, warning signs first; never a lower level.
         dispatcher.utter_message(response="utter_checkin_red_flag" if answer == checkin.RED_FLAG
                                  else "utter_checkin_worse")
         return events + [SlotSet(q, None) for q in triage.FORM_QUESTION_IDS] + \

@@ -60,6 +60,15 @@ def is_new_user_turn(tracker: Tracker) -> bool:
     return False
 
 
+def started_by_the_person(tracker: Tracker) -> bool:
+    """True when the form starts right after the person's message (the rule for a report),
+    not as another action's follow-up."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") != FORM:
+            return event.get("name") == "action_listen"
+    return False
+
+
 def said_before(tracker: Tracker, latest_only: bool = False) -> Dict[str, str]:
     """Details (not screens) stated in the person's messages since the last recommendation,
     the latest message winning. Once the check runs, earlier messages were read on their own
@@ -126,9 +135,10 @@ class ValidateTriageForm(Action):
                        SlotSet(slots.PROVISIONAL, False)]
             unsure_before, assumed, skip_asked = [], [], False
 
-            if intent == REPORT:
+            if intent == REPORT and started_by_the_person(tracker):
                 # A report starts the check: its question answered first, then what happens
-                # next; the form asks its first question after this validation.
+                # next; the form asks its first question after this validation. (A check
+                # started by another action, e.g. a check-in answer, has its own words.)
                 answer = question_response(tracker)
                 if answer:
                     dispatcher.utter_message(response=answer)
