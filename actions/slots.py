@@ -140,3 +140,18 @@ def turn_id(tracker: Tracker) -> str:
         if event.get("event") == "user":
             return repr(event.get("timestamp"))
     return "start"
+
+
+def is_new_user_turn(tracker: Tracker, form: str) -> bool:
+    """True when `form` runs right after a user message (not when it resumes after a rule
+    answered a question). Rasa shows the form's validation a tracker that ends with the form's
+    own ActionExecuted; the action before it tells whether the person has just spoken."""
+    seen_form = False
+    for event in reversed(tracker.events):
+        if event.get("event") != "action":
+            continue
+        if not seen_form and event.get("name") == form:
+            seen_form = True
+            continue
+        return event.get("name") == "action_listen"
+    return False

@@ -62,17 +62,7 @@ FIRST, UNCLEAR, AGAIN, SHOWN = "first", "unclear", "again", "shown"
 
 
 def is_new_user_turn(tracker: Tracker) -> bool:
-    """True when the form runs right after a user message (not when it resumes after a rule
-    answered a question): the action before the form's own is action_listen."""
-    seen_form = False
-    for event in reversed(tracker.events):
-        if event.get("event") != "action":
-            continue
-        if not seen_form and event.get("name") == FORM:
-            seen_form = True
-            continue
-        return event.get("name") == "action_listen"
-    return False
+    return slots.is_new_user_turn(tracker, FORM)
 
 
 def written_before_the_question(tracker: Tracker) -> bool:

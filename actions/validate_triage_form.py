@@ -44,20 +44,7 @@ SKIP = "skip_to_advice"
 
 
 def is_new_user_turn(tracker: Tracker) -> bool:
-    """True when the form runs right after a user message (not when it resumes).
-
-    Rasa shows this action a tracker that ends with the form's own ActionExecuted; the action
-    before it tells whether the user has just spoken or a rule has just answered them.
-    """
-    seen_form = False
-    for event in reversed(tracker.events):
-        if event.get("event") != "action":
-            continue
-        if not seen_form and event.get("name") == FORM:
-            seen_form = True
-            continue
-        return event.get("name") == "action_listen"
-    return False
+    return slots.is_new_user_turn(tracker, FORM)
 
 
 def started_by_the_person(tracker: Tracker) -> bool:
