@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import time
+from typing import AsyncIterator, Awaitable, Callable
 
 
 async def measure(url: str, calls: int) -> dict:
@@ -35,11 +37,11 @@ async def measure(url: str, calls: int) -> dict:
     return {"calls_each": rounds, **{k: round(v / rounds * 1000, 3) for k, v in spent.items()}}
 
 
-async def with_local_webhook(calls: int) -> dict:
+@contextlib.asynccontextmanager
+async def local_webhook(handler: Callable[..., Awaitable]) -> AsyncIterator[str]:
+    """An aiohttp server on 127.0.0.1 whose POST /webhook is `handler`; yields its URL and
+    stops afterwards (also used by tests/unit/test_rasa_speedups.py)."""
     from aiohttp import web
-
-    async def handler(request):
-        return web.json_response({"events": []})
 
     app = web.Application()
     app.router.add_post("/webhook", handler)
@@ -49,9 +51,19 @@ async def with_local_webhook(calls: int) -> dict:
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
     try:
-        return await measure(f"http://127.0.0.1:{port}/webhook", calls)
+        yield f"http://127.0.0.1:{port}/webhook"
     finally:
         await runner.cleanup()
+
+
+async def with_local_webhook(calls: int) -> dict:
+    from aiohttp import web
+
+    async def handler(request):
+        return web.json_response({"events": []})
+
+    async with local_webhook(handler) as url:
+        return await measure(url, calls)
 
 
 def main(argv=None) -> int:

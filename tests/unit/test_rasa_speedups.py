@@ -127,21 +127,13 @@ def test_rasa_still_opens_a_session_per_request_through_session():
 def on_a_local_webhook(handler, calls):
     """Runs `calls(endpoint)` against an aiohttp server on 127.0.0.1 whose POST /webhook is
     `handler`, with an EndpointConfig pointing at it; the server stops afterwards."""
-    from aiohttp import web
     from rasa.utils.endpoints import EndpointConfig
 
+    from scripts.bench.endpoint_sessions import local_webhook
+
     async def scenario():
-        app = web.Application()
-        app.router.add_post("/webhook", handler)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
-        try:
-            return await calls(EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
-        finally:
-            await runner.cleanup()
+        async with local_webhook(handler) as url:
+            return await calls(EndpointConfig(url))
 
     return asyncio.run(scenario())
 
