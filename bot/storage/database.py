@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import QueuePool
 
 DEFAULT_URL = "sqlite:///var/tracker.db"
 
@@ -41,10 +42,19 @@ def make_engine(url: Optional[str] = None) -> Engine:
         raise DatabaseConfigError(f"not a database URL: {url!r} ({error})") from None
     options = {"future": True, "pool_pre_ping": True}
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # Rasa's server and the action server are separate processes on one file.
         options["connect_args"] = {"timeout": 15}
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # Pooled, as the tracker store's (bot/storage/tracker_store.py): SQLAlchemy 1.4
+            # otherwise opens a file connection for every unit of work (with its pragmas and
+            # a checkpoint of the WAL log when it closes) - the Rasa server's look for a due
+            # check-in before every message spent more time connecting than querying (py-spy,
+            # docs/benchmarks-notes.md). A file needs no ping; each connection is used by one
+            # thread at a time, handed over by the pool.
+            options.update(poolclass=QueuePool, pool_size=2, max_overflow=8,
+                           pool_pre_ping=False)
+            options["connect_args"]["check_same_thread"] = False
     return create_engine(parsed, **options)
 
 

@@ -84,6 +84,27 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         database.use_sqlite_wal(self.engine)
         self.sessionmaker = sessionmaker(bind=self.engine)
         self.recent = RecentTrackers(size_from_environment())
+        self._statements = self._queries()
+
+    def _queries(self) -> dict:
+        """The two queries of every turn, built once: a Core statement with bound parameters
+        keeps its cache key, where an ORM query built per call spent more time making one
+        (and its SQL) than SQLite spent running it (py-spy at 8 users: 15 % of the server's
+        event loop, docs/benchmarks-notes.md)."""
+        table = self.SQLEvent.__table__
+        sender = sa.bindparam("sender_id")
+        start = (sa.select(sa.func.max(table.c.timestamp))
+                 .where(table.c.sender_id == sender,
+                        table.c.type_name == SessionStarted.type_name)
+                 .scalar_subquery())
+        return {
+            "fingerprint": sa.select(sa.func.max(table.c.id), sa.func.max(table.c.timestamp),
+                                     sa.func.min(table.c.id))
+            .where(table.c.sender_id == sender),
+            "stored": sa.select(start, sa.func.count(table.c.id))
+            .where(table.c.sender_id == sender,
+                   sa.or_(start.is_(None), table.c.timestamp >= start)),
+        }
 
     def engine_options(self, url: sa.engine.URL) -> dict:
         options = create_engine_kwargs(url)
@@ -97,10 +118,8 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
     def fingerprint(self, session, sender_id: str) -> tuple:
         """The conversation's rows in one indexed query: the newest (id, timestamp) changes
         with any turn stored since, the oldest id with any rows deleted (erasure, purge)."""
-        event = self.SQLEvent
-        return tuple(session.query(sa.func.max(event.id), sa.func.max(event.timestamp),
-                                   sa.func.min(event.id))
-                     .filter(event.sender_id == sender_id).one())
+        return tuple(session.execute(self._statements["fingerprint"],
+                                     {"sender_id": sender_id}).one())
 
     async def retrieve(self, sender_id):
         """Rasa's retrieve (the latest session), from memory when the database agrees.
@@ -131,13 +150,8 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         """How many of the tracker's events the database holds, as Rasa counts them (the
         rows of the latest stored session), plus the tracker's events older than that
         session, which Rasa's count leaves out."""
-        event = self.SQLEvent
-        start = session.query(sa.func.max(event.timestamp)).filter(
-            event.sender_id == tracker.sender_id,
-            event.type_name == SessionStarted.type_name).scalar_subquery()
-        start, count = session.query(start, sa.func.count(event.id)).filter(
-            event.sender_id == tracker.sender_id,
-            sa.or_(start.is_(None), event.timestamp >= start)).one()
+        start, count = session.execute(self._statements["stored"],
+                                       {"sender_id": tracker.sender_id}).one()
         if start is None:
             return count
         return count + sum(1 for e in tracker.events if e.timestamp < start)
