@@ -163,6 +163,41 @@ def test_calls_to_an_endpoint_reuse_one_connection_and_get_rasa_s_answers():
     assert peers[5] != peers[0]  # Rasa's own opens its own
 
 
+def test_the_body_written_by_ujson_is_the_document_rasa_would_send():
+    """A real conversation's tracker state (floats, non-ASCII text, slashes, nested events)
+    reaches the action server as the same JSON document, with Rasa's content type."""
+    import json
+
+    from aiohttp import web
+    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+
+    from bot.rasa_patches.speedups import encode_json
+
+    tracker = DialogueStateTracker.from_events("rest:caf\u00e9/1", [
+        ActionExecuted("action_listen", timestamp=1764700000.123456789),
+        UserUttered("my back hurts \u2019 since leg day / 3 days \U0001F62C",
+                    {"name": "report_symptom", "confidence": 0.9234567891234567},
+                    [{"entity": "duration", "value": "3 days", "start": 0, "end": 6}]),
+        SlotSet("pain_score", 7.5), SlotSet("flags", ["both_legs"])], [])
+    state = tracker.current_state(EventVerbosity.ALL)
+    assert json.loads(encode_json(state)) == state
+    assert encode_json(state) == json.dumps(state, separators=(",", ":")).encode()
+    received = []
+
+    async def handler(request):
+        received.append((request.content_type, await request.read()))
+        return web.json_response({"events": []})
+
+    async def calls(endpoint):
+        return await endpoint.request(json={"tracker": state, "next_action": "x"})
+
+    assert on_a_local_webhook(handler, calls) == {"events": []}
+    content_type, body = received[0]
+    assert content_type == "application/json"
+    assert json.loads(body) == {"tracker": state, "next_action": "x"}
+
+
 def test_a_connection_the_server_closed_is_replaced_once_then_errors_are_rasa_s():
     import aiohttp
     from aiohttp import web
