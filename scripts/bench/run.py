@@ -72,6 +72,14 @@ def run_timed(command: List[str], cwd: Path, env: Dict[str, str], log: Path) -> 
             "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
 
 
+def command_line() -> str:
+    """How this run was started, for the results page: `make bench` when it was that."""
+    argv = sys.argv[1:]
+    if not argv or os.environ.get("MAKELEVEL"):
+        return "make bench" + (f" BENCH_ARGS=\"{' '.join(argv)}\"" if argv else "")
+    return " ".join([".venv/bin/python -m scripts.bench", *argv])
+
+
 def base_env(**extra) -> Dict[str, str]:
     env = dict(os.environ)
     env.update({"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -165,7 +173,7 @@ class Bench:
         self.servers: List[Server] = []
         self.postgres_db: Optional[str] = None
         self.result: dict = {"started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                             "machine": machine(), "command": "make bench",
+                             "machine": machine(), "command": command_line(),
                              "args": {k: v for k, v in vars(args).items()}}
         self.our_model: Optional[Path] = None
         self.stock_model: Optional[Path] = None
