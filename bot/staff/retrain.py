@@ -145,9 +145,11 @@ def read_record(model: Path) -> Optional[dict]:
         return None
 
 
-def rasa_train(model: Path, finetune_from: Optional[Path] = None, debug: bool = False) -> list:
+def rasa_train(model: Path, finetune_from: Optional[Path] = None, debug: bool = False,
+               node_times: Optional[str] = None) -> list:
     name = model.name[:-len(".tar.gz")] if model.name.endswith(".tar.gz") else model.name
-    command = [sys.executable, "-m", "rasa", "train", "--fixed-model-name", name,
+    rasa = ["scripts.bench.train_nodes", node_times, "--"] if node_times else ["rasa"]
+    command = [sys.executable, "-m", *rasa, "train", "--fixed-model-name", name,
                "--out", str(model.parent), "--data", "data", "--config", "config.yml",
                "--domain", "domain.yml"]
     if finetune_from is not None:
@@ -165,8 +167,10 @@ def main(argv=None) -> int:
     parser.add_argument("--model", default="models/triage.tar.gz", help="the model to write")
     parser.add_argument("--previous", help="the model to start from (default: --model)")
     parser.add_argument("--full", action="store_true", help="a full training, whatever changed")
-    parser.add_argument("--debug", action="store_true",
-                        help="Rasa's debug log (the time each graph node starts and ends)")
+    parser.add_argument("--debug", action="store_true", help="Rasa's debug log")
+    parser.add_argument("--node-times", metavar="FILE.json",
+                        help="run Rasa through scripts/bench/train_nodes.py: each graph "
+                             "node's seconds in FILE.json")
     args = parser.parse_args(argv)
 
     root = Path.cwd()
@@ -184,12 +188,12 @@ def main(argv=None) -> int:
 
     start = time.monotonic()
     status = subprocess.call(rasa_train(model, previous_model if mode == FINETUNE else None,
-                                        args.debug))
+                                        args.debug, args.node_times))
     if status != 0 and mode == FINETUNE:
         say("Rasa could not fine-tune the previous model (see its message above): "
             "a full training instead")
         mode = FULL
-        status = subprocess.call(rasa_train(model, debug=args.debug))
+        status = subprocess.call(rasa_train(model, debug=args.debug, node_times=args.node_times))
     if status != 0:
         return status
     in_a_row = previous.get("finetunes_in_a_row", 0) + 1 if mode == FINETUNE else 0
