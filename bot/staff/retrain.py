@@ -6,7 +6,8 @@ model as a training from scratch would, chosen from what changed since the last 
   Rasa refuses when a label was added or removed (an intent, an entity, a retrieval answer's
   name): then a full training.
 - Only responses, rules or stories changed: `rasa train`, whose cache restores every NLU
-  component (bot.rasa_patches.training keeps the responses' texts out of the NLU's data).
+  component (bot.rasa_patches.training keeps the responses' texts out of the NLU's data);
+  after a fine-tune, a fine-tune again, as the cache holds its NLU under fine-tune keys.
 - Anything else (config.yml, the domain's intents, slots, forms or actions, the lookup tables
   or synonyms, the spaCy pipeline, the NLU components' code), no previous model, no record of
   what it was trained on, or FINETUNES_IN_A_ROW fine-tunes already: a full `rasa train`
@@ -128,8 +129,13 @@ def choose(previous: Optional[dict], current: Dict[str, str], model_exists: bool
                           f"fine-tuned {FINETUNES_IN_A_ROW} times in a row")
         return FINETUNE, f"only {what} changed: fine-tuning the previous model"
     if set(changed) <= CACHE_PARTS:
-        return CACHE, (f"only {' and '.join(changed)} changed: Rasa's cache restores the NLU "
-                       f"and whatever else did not change")
+        what = " and ".join(changed)
+        if previous.get("trained_by") == FINETUNE:
+            # Its NLU components are cached under fine-tune keys (bot.rasa_patches.training,
+            # 4.): a fine-tune finds them there, a full training would not.
+            return FINETUNE, (f"only {what} changed and the previous model was fine-tuned: "
+                              f"a fine-tune restores its NLU from Rasa's cache")
+        return CACHE, f"only {what} changed: Rasa's cache restores the NLU"
     return FULL, f"{', '.join(changed)} changed"
 
 
@@ -196,7 +202,10 @@ def main(argv=None) -> int:
         status = subprocess.call(rasa_train(model, debug=args.debug, node_times=args.node_times))
     if status != 0:
         return status
-    in_a_row = previous.get("finetunes_in_a_row", 0) + 1 if mode == FINETUNE else 0
+    in_a_row = 0
+    if mode == FINETUNE:  # one more only when the examples changed (else restored as they were)
+        in_a_row = previous.get("finetunes_in_a_row", 0) + (
+            previous["parts"].get("nlu_examples") != current["nlu_examples"])
     record_path(model).write_text(json.dumps(
         {"parts": current, "trained_by": mode, "finetunes_in_a_row": in_a_row}, indent=1))
     say(f"trained ({mode}) in {time.monotonic() - start:.1f} s")

@@ -71,8 +71,8 @@ PARTS = {"config": "c", "domain": "d", "responses": "r", "dialogue": "s", "nlu_e
 
 
 def record(**changes):
-    return {"parts": PARTS, "finetunes_in_a_row": changes.pop("in_a_row", 0)}, \
-        {**PARTS, **changes}
+    return {"parts": PARTS, "finetunes_in_a_row": changes.pop("in_a_row", 0),
+            "trained_by": changes.pop("by", retrain.FULL)}, {**PARTS, **changes}
 
 
 @pytest.mark.parametrize("changes, expected", [
@@ -82,6 +82,11 @@ def record(**changes):
     ({"responses": "x"}, retrain.CACHE),
     ({"dialogue": "x"}, retrain.CACHE),
     ({"responses": "x", "dialogue": "x"}, retrain.CACHE),
+    # after a fine-tune, its NLU is in the cache under fine-tune keys
+    ({"responses": "x", "by": retrain.FINETUNE}, retrain.FINETUNE),
+    ({"dialogue": "x", "by": retrain.FINETUNE, "in_a_row": retrain.FINETUNES_IN_A_ROW},
+     retrain.FINETUNE),
+    ({"config": "x", "by": retrain.FINETUNE}, retrain.FULL),
     ({"nlu_examples": "x", "in_a_row": retrain.FINETUNES_IN_A_ROW}, retrain.FULL),
     ({"nlu_examples": "x", "nlu_features": "x"}, retrain.FULL),
     ({"config": "x"}, retrain.FULL),
@@ -137,3 +142,8 @@ def test_a_fine_tune_counts_the_fine_tunes_in_a_row(project, monkeypatch):
     assert retrain.main(["--model", "models/triage.tar.gz"]) == 0
     assert json.loads(retrain.record_path(model).read_text())["finetunes_in_a_row"] == 3
     assert retrain.main(["--model", "models/triage.tar.gz"]) == 0  # nothing changed now
+    # an answer edited after it: a fine-tune again (cached), not one more in a row
+    replace_in(project / "data" / "responses" / "retrieval.yml", "text: ", "text: Edited. ")
+    assert retrain.main(["--model", "models/triage.tar.gz"]) == 0
+    written = json.loads(retrain.record_path(model).read_text())
+    assert (written["trained_by"], written["finetunes_in_a_row"]) == ("finetune", 3)
