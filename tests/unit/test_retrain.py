@@ -124,8 +124,9 @@ def test_a_refused_fine_tune_becomes_a_full_training_and_the_record_says_so(proj
 
     monkeypatch.setattr(retrain.subprocess, "call", call)
     assert retrain.main(["--model", "models/triage.tar.gz"]) == 0
-    assert ["--finetune", "models/triage.tar.gz", "--epoch-fraction", "0.1"] == commands[0][-4:]
-    assert "--finetune" not in commands[1]
+    assert ["--finetune", "models/triage.tar.gz", "--epoch-fraction", "0.1",
+            "--skip-validation"] == commands[0][-5:]
+    assert "--finetune" not in commands[1] and "--skip-validation" not in commands[1]
     written = json.loads(retrain.record_path(model).read_text())
     assert written == {"parts": parts, "trained_by": "full", "finetunes_in_a_row": 0}
 
