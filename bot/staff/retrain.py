@@ -1,5 +1,5 @@
-"""`make train`: the model retrained by the cheapest of Rasa's own means that gives the same
-model as a training from scratch would, chosen from what changed since the last training.
+"""`make train`: the model retrained by the cheapest of Rasa's own means for what changed
+since the last training.
 
 - NLU examples changed (data/nlu/, intents' examples; responses, rules or stories may have
   changed too): `rasa train --finetune` from the previous model with a tenth of the epochs.
@@ -97,7 +97,7 @@ def input_parts(root: Path) -> Dict[str, str]:
     other_data = [p for p in _files(root, "data", suffixes=(".yml", ".yaml"))
                   if p not in seen and _is_rasa_data(p)]
     return {
-        "config": _hash(_file_chunks(root, [root / "config.yml"])),
+        "config": _hash([_dump(yaml.safe_load((root / "config.yml").read_text()))]),
         "domain": _hash([_dump(domain)]),
         "responses": _hash([_dump(responses), *_file_chunks(root, response_files)]),
         "dialogue": _hash(_file_chunks(root, dialogue)),

@@ -64,6 +64,8 @@ def test_each_kind_of_change_is_told_apart(project):
         p / "data" / "summary" / "wording.yml", ":", ": ")) == []
     # Comments and layout are not changes.
     assert changed_parts(project, lambda p: replace_in(nlu, "nlu:\n", "# a comment\nnlu:\n")) == []
+    assert changed_parts(project, lambda p: replace_in(
+        p / "config.yml", "pipeline:\n", "# a comment\npipeline:\n")) == []
 
 
 PARTS = {"config": "c", "domain": "d", "responses": "r", "dialogue": "s", "nlu_examples": "n",
