@@ -75,11 +75,11 @@ $(NLP): $(STAMP) $(wildcard data/patterns/*.yml) $(wildcard bot/language/*.py) \
 
 train: $(MODEL)
 
-# bot/staff/retrain.py chooses from what changed: a fine-tune of the previous model (only NLU
-# examples), Rasa's cache in .rasa/ (only responses, rules or stories), or a full training
-# (anything else, or no previous model: a clean clone, CI). FULL=1 forces a full training.
+# bot/staff/retrain.py chooses from what changed: Rasa's cache in .rasa/ alone (only responses,
+# rules or stories) or a full training (anything else, or no previous model: a clean clone,
+# CI). FULL=1 forces a full training; FINETUNE=1 fine-tunes after new NLU examples (a draft).
 $(MODEL): $(STAMP) $(TRAIN_INPUTS)
-	@$(PY) -m bot.staff.retrain --model $(MODEL) $(if $(FULL),--full)
+	@$(PY) -m bot.staff.retrain --model $(MODEL) $(if $(FULL),--full) $(if $(FINETUNE),--finetune)
 	@touch $@
 
 migrate: $(STAMP)

@@ -25,8 +25,8 @@ so that its training cache and `rasa train --finetune` work for this bot (issue 
    so the next full training restored them and DIET then missed its cache (its inputs
    differed). Every NLU component trained in a fine-tune now carries the fraction, which the
    FinetuningValidator ignores. RulePolicy keeps Rasa's key: its training replaces every table
-   it loaded, so a fine-tune gives what a full training gives (and the fine-tune path runs only
-   when the rules and stories did not change, so it is restored from the full training's cache).
+   it loaded, so a fine-tune gives what a full training gives, and unchanged rules and stories
+   are restored from the full training's cache.
 
 Installed once per process by bot.language.components.importer (named in config.yml's
 `importers`, so every Rasa command that reads the training data has it before it reads

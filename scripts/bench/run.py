@@ -232,7 +232,8 @@ class Bench:
         # ours: one line more in data/nlu, the same cache as the training from scratch
         env = base_env(RASA_CACHE_DIRECTORY=str(self.work / "ours-cache"))
         add_nlu_line(find_intent_file(self.ours / "data", "greet"), "greet", line)
-        # what `make train` runs: it chooses (here a fine-tune of the model trained above)
+        # what `make train` runs: it chooses (here every NLU component retrains, the policies
+        # come from the cache)
         ours = run_timed([PY, "-m", "bot.staff.retrain", "--model",
                           "models/triage-retrained.tar.gz", "--previous", "models/triage.tar.gz"],
                          self.ours, env, self.logs / "ours-retrain.log")

@@ -99,8 +99,15 @@ def record(**changes):
 ])
 def test_the_choice(changes, expected):
     previous, current = record(**changes)
-    mode, reason = retrain.choose(previous, current, model_exists=True)
+    mode, reason = retrain.choose(previous, current, model_exists=True, finetune=True)
     assert mode == expected, reason
+
+
+def test_without_finetune_new_examples_retrain_the_nlu():
+    previous, current = record(nlu_examples="x")
+    assert retrain.choose(previous, current, model_exists=True)[0] == retrain.FULL
+    previous, current = record(responses="x")
+    assert retrain.choose(previous, current, model_exists=True)[0] == retrain.CACHE
 
 
 def test_without_a_previous_model_or_its_record_a_full_training():
@@ -125,7 +132,7 @@ def test_a_refused_fine_tune_becomes_a_full_training_and_the_record_says_so(proj
         return 1 if "--finetune" in command else 0  # Rasa refuses: a new label
 
     monkeypatch.setattr(retrain.subprocess, "call", call)
-    assert retrain.main(["--model", "models/triage.tar.gz"]) == 0
+    assert retrain.main(["--model", "models/triage.tar.gz", "--finetune"]) == 0
     assert ["--finetune", "models/triage.tar.gz", "--epoch-fraction", "0.1",
             "--skip-validation"] == commands[0][-5:]
     assert "--finetune" not in commands[1] and "--skip-validation" not in commands[1]
@@ -142,7 +149,7 @@ def test_a_fine_tune_counts_the_fine_tunes_in_a_row(project, monkeypatch):
     retrain.record_path(model).write_text(json.dumps(
         {"parts": {**parts, "nlu_examples": "older"}, "finetunes_in_a_row": 2}))
     monkeypatch.setattr(retrain.subprocess, "call", lambda command: 0)
-    assert retrain.main(["--model", "models/triage.tar.gz"]) == 0
+    assert retrain.main(["--model", "models/triage.tar.gz", "--finetune"]) == 0
     assert json.loads(retrain.record_path(model).read_text())["finetunes_in_a_row"] == 3
     assert retrain.main(["--model", "models/triage.tar.gz"]) == 0  # nothing changed now
     # an answer edited after it: a fine-tune again (cached), not one more in a row
