@@ -18,7 +18,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
 # The custom NLU components are part of the model: a change to them retrains it too.
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(NLP) \
-                $(wildcard bot/language/components/*.py)
+                $(wildcard bot/language/components/*.py) bot/rasa_patches/training.py
 
 .PHONY: help install system-deps web build-nlp train migrate run shell test unit validate nlu-report safety-report diagram lock clean
 
@@ -75,12 +75,11 @@ $(NLP): $(STAMP) $(wildcard data/patterns/*.yml) $(wildcard bot/language/*.py) \
 
 train: $(MODEL)
 
+# bot/staff/retrain.py chooses from what changed: Rasa's cache in .rasa/ alone (only responses,
+# rules or stories) or a full training (anything else, or no previous model: a clean clone,
+# CI). FULL=1 forces a full training; FINETUNE=1 fine-tunes after new NLU examples (a draft).
 $(MODEL): $(STAMP) $(TRAIN_INPUTS)
-	@echo "==> training (only because data or config changed; Rasa reuses its cache in .rasa/)"
-	@start=$$(date +%s); \
-	$(RASA) train --fixed-model-name triage --out models --data data --config config.yml \
-	  --domain domain.yml || exit 1; \
-	echo "==> trained in $$(( $$(date +%s) - start )) s"
+	@$(PY) -m bot.staff.retrain --model $(MODEL) $(if $(FULL),--full) $(if $(FINETUNE),--finetune)
 	@touch $@
 
 migrate: $(STAMP)

@@ -15,6 +15,17 @@ Patches of Rasa's own code (monkeypatches), in this package:
   (wraps MessageProcessor._run_action). Installed by bot.storage.lock_store. Tests:
   tests/reliability/test_3_faults.py, scripts/validate_project.py (its response exists).
 
+- training.py: what Rasa's training cache and fine-tuning fingerprint, made to follow what a
+  change invalidates: the retrieval actions in sorted order (a set's order made the domain's
+  fingerprint depend on the hash seed, and `--finetune` refuse an unchanged model), the NLU
+  given each retrieval response's name instead of its texts (wraps
+  ResponsesSyncImporter.get_nlu_data), the spaCy model fingerprinted by its patterns.sha256
+  too (SpacyModel.fingerprint, SpacyNLP.fingerprint_addon), and every NLU component trained
+  in a fine-tune keyed apart from a full training's (wraps DefaultV1Recipe._add_nlu_train_node).
+  Installed by bot.language.components.importer, named in config.yml's `importers` (Rasa
+  imports it before it reads the training data). Tests: tests/unit/test_rasa_training_patches.py,
+  tests/integration/test_response_selection.py.
+
 - server_hooks.py: routes added to Rasa's Sanic app (wraps rasa.core.run.configure_app) and
   a look at every finished turn (wraps Agent.handle_message and MessageProcessor.save_tracker),
   for /health and /metrics (bot.operations.rasa_server). Installed by bot.channels.serve.
@@ -53,7 +64,8 @@ credentials.yml or config.yml; they live with their concern):
 - bot.channels.serve: starts `rasa run` through rasa.__main__.main with the API's secret
   added to sys.argv inside the process (it relies on Rasa parsing sys.argv there). Every
   integration test's server is started through it; test_security.py reads its command line.
-- bot.language.components.*: the NLU components in config.yml.
+- bot.language.components.*: the NLU components in config.yml, and the training data
+  importer (`importers`: RasaFileImporter itself, there to install training.py).
 
 Rasa's built-in actions replaced by custom actions of the same name (domain.yml `actions`):
 - action_restart and action_back (actions/start_over.py): a person typing `/restart` or

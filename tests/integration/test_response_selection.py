@@ -63,3 +63,19 @@ def test_answers_skip_the_selector(agent):
         result = parse(agent, text)
         assert result["intent"]["name"] not in ("faq", "technique"), text
         assert choice(result) is None, text
+
+
+def test_the_selector_learned_names_and_the_answer_comes_from_the_domain(agent):
+    # bot/rasa_patches/training.py, 1. and 2.: the NLU was given each answer's name only
+    # (the model's selector keeps no text), and the answer sent is the domain's.
+    for text in QUESTIONS[:4]:
+        selected = (parse(agent, text).get("response_selector") or {}).get("default") or {}
+        response = selected.get("response") or {}
+        action = response.get("utter_action")
+        assert action and action.startswith(("utter_faq/", "utter_technique/")), text
+        assert response["responses"] == [{"text": action}], text
+        answer = agent.domain.responses[action][0]["text"]
+        assert answer and answer != action and len(answer.split()) > 5, text
+    retrieval = [a for a in agent.domain.action_names_or_texts
+                 if a in ("utter_chitchat", "utter_faq", "utter_technique")]
+    assert retrieval == sorted(retrieval) and len(retrieval) == 3

@@ -1,0 +1,149 @@
+"""What Rasa 3.6 fingerprints when it trains, made to follow what a change really invalidates,
+so that its training cache and `rasa train --finetune` work for this bot (issue 18).
+
+1. The domain's retrieval actions (utter_chitchat, utter_faq, utter_technique) were listed in
+   the order of a Python set (ResponsesSyncImporter._get_domain_with_retrieval_intents gets
+   the retrieval intents as a set), so the domain's fingerprint depended on the process's hash
+   seed: `rasa train --finetune` refused an unchanged model in 8 of 9 runs ("keys that affect
+   the training of core components have changed"). The intents are now passed in sorted order.
+2. Rasa gives the NLU every retrieval response's texts (about 258,000 characters): each
+   example of faq/technique/chitchat carries its answer's text, which spaCy then parses, and
+   an edited answer changed the NLU data's fingerprint and retrained every NLU component.
+   Our ResponseSelector learns the responses' names, not their texts (use_text_as_label is
+   False, Rasa's default): the NLU now gets each response's name as its only text. The answers
+   the bot sends come from the domain (ActionRetrieveResponse reads the selector's
+   utter_action), which keeps every text; the parse data's "responses" then holds the name.
+3. Rasa fingerprints a spaCy model by its path only (SpacyModel.fingerprint), so a rebuilt
+   build/spacy_model (new patterns, same path) restored every NLU component from the cache,
+   stale. The fingerprint now includes the model's patterns.sha256 (written by
+   bot.language.build), in the node that loads it (SpacyNLP.fingerprint_addon) and in what it
+   hands on (SpacyModel.fingerprint).
+4. A fine-tuned component must never be restored into a full training: Rasa keys a trained
+   node by its class, config and inputs, and in a fine-tune it adds `finetuning_epoch_fraction`
+   to the config of components with epochs (DIET, ResponseSelector) only. The featurizers
+   (their vocabularies kept from the previous model) had the same key as in a full training,
+   so the next full training restored them and DIET then missed its cache (its inputs
+   differed). Every NLU component trained in a fine-tune now carries the fraction, which the
+   FinetuningValidator ignores. RulePolicy keeps Rasa's key: its training replaces every table
+   it loaded, so a fine-tune gives what a full training gives, and unchanged rules and stories
+   are restored from the full training's cache.
+
+Installed once per process by bot.language.components.importer (named in config.yml's
+`importers`, so every Rasa command that reads the training data has it before it reads
+anything). Tests: tests/unit/test_rasa_training_patches.py, and
+tests/integration/test_response_selection.py for the trained model.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+PATTERNS_HASH_FILE = "patterns.sha256"
+
+_installed = False
+
+
+def install() -> None:
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    _sorted_retrieval_actions()
+    _response_names_for_the_nlu()
+    _fingerprint_spacy_model_by_its_patterns()
+    _key_finetuned_nlu_components_apart()
+
+
+def _sorted_retrieval_actions() -> None:
+    """1. The retrieval intents (and so their actions) in sorted order, not a set's."""
+    from rasa.shared.importers.importer import ResponsesSyncImporter
+
+    rasa_build = ResponsesSyncImporter._get_domain_with_retrieval_intents
+
+    def _get_domain_with_retrieval_intents(retrieval_intents, responses, existing_domain):
+        return rasa_build(sorted(retrieval_intents), responses, existing_domain)
+
+    ResponsesSyncImporter._get_domain_with_retrieval_intents = staticmethod(
+        _get_domain_with_retrieval_intents)
+    ResponsesSyncImporter._rasa_get_domain_with_retrieval_intents = staticmethod(rasa_build)
+
+
+def _response_names_for_the_nlu() -> None:
+    """2. The NLU training data with each response's name instead of its texts."""
+    from rasa.shared.importers.importer import ResponsesSyncImporter
+
+    rasa_get_nlu_data = ResponsesSyncImporter.get_nlu_data
+
+    def get_nlu_data(self, language="en"):
+        cached = getattr(self, "_nlu_data_with_response_names", None)
+        if cached is None or cached[0] != language:
+            cached = (language, with_response_names(rasa_get_nlu_data(self, language)))
+            self._nlu_data_with_response_names = cached
+        return cached[1]
+
+    ResponsesSyncImporter.get_nlu_data = get_nlu_data
+    ResponsesSyncImporter._rasa_get_nlu_data = rasa_get_nlu_data
+
+
+def with_response_names(data):
+    """A copy of `data` whose responses are {name: [{"text": name}]}: what the response
+    selector needs (the names it predicts), without the texts. Examples are copied, not
+    changed: Rasa set each retrieval example's `response` to its answer's text."""
+    from rasa.shared.nlu.constants import RESPONSE, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    if not data.responses:
+        return data
+    examples = [
+        Message(data={key: value for key, value in example.data.items() if key != RESPONSE},
+                output_properties=set(example.output_properties), time=example.time,
+                features=list(example.features))
+        for example in data.training_examples
+    ]
+    return TrainingData(examples, data.entity_synonyms, data.regex_features,
+                        data.lookup_tables, {name: [{TEXT: name}] for name in data.responses})
+
+
+def patterns_hash(model_path) -> str | None:
+    """The content of a project spaCy model's patterns.sha256, or None (another model)."""
+    try:
+        return (Path(str(model_path)) / PATTERNS_HASH_FILE).read_text().strip() or None
+    except OSError:
+        return None
+
+
+def _fingerprint_spacy_model_by_its_patterns() -> None:
+    """3. The spaCy model's fingerprint is its path and its patterns' hash."""
+    from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
+
+    rasa_fingerprint = SpacyModel.fingerprint
+
+    def fingerprint(self) -> str:
+        sha = patterns_hash(self.model_name)
+        return rasa_fingerprint(self) if sha is None else f"{self.model_name}#{sha}"
+
+    def fingerprint_addon(cls, config):
+        return patterns_hash((config or {}).get("model"))
+
+    SpacyModel.fingerprint = fingerprint
+    SpacyNLP.fingerprint_addon = classmethod(fingerprint_addon)
+
+
+def _key_finetuned_nlu_components_apart() -> None:
+    """4. In a fine-tune, every trained NLU component's config carries the epoch fraction."""
+    from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+
+    rasa_add_train_node = DefaultV1Recipe._add_nlu_train_node
+
+    def _add_nlu_train_node(self, train_nodes, component, component_name, last_run_node,
+                            config, cli_parameters):
+        name = rasa_add_train_node(self, train_nodes, component, component_name,
+                                   last_run_node, config, cli_parameters)
+        node = train_nodes[name]
+        if self._is_finetuning and "finetuning_epoch_fraction" not in node.config:
+            fraction = cli_parameters.get("finetuning_epoch_fraction")
+            node.config = {**node.config,
+                           "finetuning_epoch_fraction": 1.0 if fraction is None else fraction}
+        return name
+
+    DefaultV1Recipe._add_nlu_train_node = _add_nlu_train_node

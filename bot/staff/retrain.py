@@ -1,0 +1,231 @@
+"""`make train`: the model retrained by the cheapest of Rasa's own means for what changed
+since the last training.
+
+- NLU examples changed (data/nlu/, intents' examples; responses, rules or stories may have
+  changed too): a full `rasa train` (every NLU component retrains; the policies come from the
+  cache). With --finetune (`make train FINETUNE=1`): `rasa train --finetune` from the
+  previous model with a tenth of the epochs, about a third of the time. Rasa refuses when a
+  label was added or removed (an intent, an entity, a retrieval answer's name): then a full
+  training. Not the default: the fine-tuned model measured on 2026-12-02 kept every held-out
+  NLU score but response selection (0.952 against 0.976), and it left one held-out safety
+  case without a result ("just the right foot, it drags", h358: tests/integration/
+  test_safety_report.py fails), so a fine-tuned model is a draft to try data on, not one to
+  ship (docs/benchmarks-notes.md, "Retraining").
+- Only responses, rules or stories changed: `rasa train`, whose cache restores every NLU
+  component (bot.rasa_patches.training keeps the responses' texts out of the NLU's data);
+  after a fine-tune, a fine-tune again, as the cache holds its NLU under fine-tune keys.
+- Anything else (config.yml, the domain's intents, slots, forms or actions, the lookup tables
+  or synonyms, the spaCy pipeline, the NLU components' code), no previous model, no record of
+  what it was trained on, or FINETUNES_IN_A_ROW fine-tunes already: a full `rasa train`
+  (Rasa's cache still restores the nodes whose inputs did not change). A clean clone (CI)
+  has no model: always this path.
+
+What each model was trained on is recorded beside it (models/triage.inputs.json: a hash of
+each part of the inputs). `--full` forces a full training.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, Iterable, Optional, Tuple
+
+import yaml
+
+EPOCH_FRACTION = 0.1  # the same held-out scores as from scratch (docs/benchmarks-notes.md)
+FINETUNES_IN_A_ROW = 5  # then a full training, so that fine-tunes never drift far
+
+FULL, FINETUNE, CACHE, NOTHING = "full", "finetune", "cache", "nothing"
+# The parts that a fine-tune or Rasa's cache can take on; any other change is a full training.
+FINETUNE_PARTS = {"nlu_examples"}
+CACHE_PARTS = {"responses", "dialogue"}
+
+RASA_DATA_KEYS = {"nlu", "responses", "stories", "rules"}
+CODE = ["bot/language/components", "bot/rasa_patches/training.py"]
+SPACY_HASH = "build/spacy_model/patterns.sha256"
+
+
+def _hash(chunks: Iterable[bytes]) -> str:
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(hashlib.sha256(chunk).digest())
+    return digest.hexdigest()
+
+
+def _dump(value) -> bytes:
+    return json.dumps(value, sort_keys=True, default=str).encode()
+
+
+def _files(root: Path, *places: str, suffixes=(".yml", ".yaml", ".py", ".json")) -> list:
+    found = []
+    for place in places:
+        path = root / place
+        if path.is_file():
+            found.append(path)
+        elif path.is_dir():
+            found += [p for p in path.rglob("*") if p.is_file() and p.suffix in suffixes]
+    return sorted(found)
+
+
+def _file_chunks(root: Path, paths) -> Iterable[bytes]:
+    for path in paths:
+        yield str(path.relative_to(root)).encode()
+        yield path.read_bytes()
+
+
+def _is_rasa_data(path: Path) -> bool:
+    """Whether `rasa train --data data` reads the file: Rasa skips YAML files without any of
+    its keys (data/patterns/ and data/safety/ reach the model through the spaCy pipeline)."""
+    try:
+        content = yaml.safe_load(path.read_text())
+    except yaml.YAMLError:
+        return True
+    return isinstance(content, dict) and bool(RASA_DATA_KEYS & set(content))
+
+
+def input_parts(root: Path) -> Dict[str, str]:
+    """A hash of each part of the training inputs that a change may invalidate on its own."""
+    root = Path(root)
+    domain = yaml.safe_load((root / "domain.yml").read_text()) or {}
+    responses = domain.pop("responses", None) or {}
+    nlu_examples, nlu_features = [], []
+    for path in _files(root, "data/nlu"):
+        for item in (yaml.safe_load(path.read_text()) or {}).get("nlu") or []:
+            (nlu_examples if "intent" in item else nlu_features).append(
+                [str(path.relative_to(root)), item])
+    dialogue = _files(root, "data/rules", "data/stories")
+    response_files = _files(root, "data/responses")
+    seen = set(_files(root, "data/nlu")) | set(dialogue) | set(response_files)
+    other_data = [p for p in _files(root, "data", suffixes=(".yml", ".yaml"))
+                  if p not in seen and _is_rasa_data(p)]
+    return {
+        "config": _hash([_dump(yaml.safe_load((root / "config.yml").read_text()))]),
+        "domain": _hash([_dump(domain)]),
+        "responses": _hash([_dump(responses), *_file_chunks(root, response_files)]),
+        "dialogue": _hash(_file_chunks(root, dialogue)),
+        "nlu_examples": _hash([_dump(nlu_examples)]),
+        "nlu_features": _hash([_dump(nlu_features)]),
+        "other_data": _hash(_file_chunks(root, other_data)),
+        "code": _hash(_file_chunks(root, _files(root, *CODE, suffixes=(".py",)))),
+        "spacy_model": _hash(_file_chunks(root, _files(root, SPACY_HASH, suffixes=(".sha256",)))),
+    }
+
+
+def choose(previous: Optional[dict], current: Dict[str, str], model_exists: bool,
+           force_full: bool = False, finetune: bool = False) -> Tuple[str, str]:
+    """(how to train, why), from the record of the previous model's inputs and the current."""
+    if force_full:
+        return FULL, "a full training was asked for (--full)"
+    if not model_exists:
+        return FULL, "there is no previous model"
+    if not previous or "parts" not in previous:
+        return FULL, "there is no record of what the previous model was trained on"
+    before = previous["parts"]
+    changed = sorted(key for key in set(before) | set(current) if before.get(key) != current.get(key))
+    if not changed:
+        return NOTHING, "nothing changed since the previous training"
+    if FINETUNE_PARTS & set(changed) and set(changed) <= FINETUNE_PARTS | CACHE_PARTS:
+        what = " and ".join(changed)
+        if not finetune:
+            return FULL, (f"{what} changed: every NLU component retrains (--finetune, "
+                          f"FINETUNE=1, fine-tunes instead: see its note)")
+        if previous.get("finetunes_in_a_row", 0) >= FINETUNES_IN_A_ROW:
+            return FULL, (f"only {what} changed, but the previous model was already "
+                          f"fine-tuned {FINETUNES_IN_A_ROW} times in a row")
+        return FINETUNE, f"only {what} changed: fine-tuning the previous model"
+    if set(changed) <= CACHE_PARTS:
+        what = " and ".join(changed)
+        if previous.get("trained_by") == FINETUNE:
+            # Its NLU components are cached under fine-tune keys (bot.rasa_patches.training,
+            # 4.): a fine-tune finds them there, a full training would not.
+            return FINETUNE, (f"only {what} changed and the previous model was fine-tuned: "
+                              f"a fine-tune restores its NLU from Rasa's cache")
+        return CACHE, f"only {what} changed: Rasa's cache restores the NLU"
+    return FULL, f"{', '.join(changed)} changed"
+
+
+def record_path(model: Path) -> Path:
+    name = model.name[:-len(".tar.gz")] if model.name.endswith(".tar.gz") else model.stem
+    return model.with_name(f"{name}.inputs.json")
+
+
+def read_record(model: Path) -> Optional[dict]:
+    try:
+        return json.loads(record_path(model).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def rasa_train(model: Path, finetune_from: Optional[Path] = None, debug: bool = False,
+               node_times: Optional[str] = None, validate: bool = True) -> list:
+    name = model.name[:-len(".tar.gz")] if model.name.endswith(".tar.gz") else model.name
+    rasa = ["scripts.bench.train_nodes", node_times, "--"] if node_times else ["rasa"]
+    command = [sys.executable, "-m", *rasa, "train", "--fixed-model-name", name,
+               "--out", str(model.parent), "--data", "data", "--config", "config.yml",
+               "--domain", "domain.yml"]
+    if finetune_from is not None:
+        command += ["--finetune", str(finetune_from), "--epoch-fraction", str(EPOCH_FRACTION)]
+    # Rasa's validation reads the data a second time (about 2 s); `make validate` (make test)
+    # checks the same, strictly. A full training (CI's) keeps it.
+    return command + (["--debug"] if debug else []) + ([] if validate else ["--skip-validation"])
+
+
+def say(text: str) -> None:
+    print(f"==> {text}", flush=True)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.staff.retrain", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="models/triage.tar.gz", help="the model to write")
+    parser.add_argument("--previous", help="the model to start from (default: --model)")
+    parser.add_argument("--full", action="store_true", help="a full training, whatever changed")
+    parser.add_argument("--finetune", action="store_true",
+                        help="fine-tune the previous model when only NLU examples changed "
+                             "(a draft: see the module's note)")
+    parser.add_argument("--debug", action="store_true", help="Rasa's debug log")
+    parser.add_argument("--node-times", metavar="FILE.json",
+                        help="run Rasa through scripts/bench/train_nodes.py: each graph "
+                             "node's seconds in FILE.json")
+    args = parser.parse_args(argv)
+
+    root = Path.cwd()
+    model = Path(args.model)
+    previous_model = Path(args.previous) if args.previous else model
+    previous = read_record(previous_model)
+    current = input_parts(root)
+    mode, reason = choose(previous, current, previous_model.is_file(), args.full,
+                          args.finetune)
+    say(f"training: {mode} ({reason})")
+    if mode == NOTHING:
+        if previous_model != model:
+            model.write_bytes(previous_model.read_bytes())
+            record_path(model).write_text(json.dumps(previous, indent=1))
+        return 0
+
+    start = time.monotonic()
+    status = subprocess.call(rasa_train(model, previous_model if mode == FINETUNE else None,
+                                        args.debug, args.node_times, validate=mode == FULL))
+    if status != 0 and mode == FINETUNE:
+        say("Rasa could not fine-tune the previous model (see its message above): "
+            "a full training instead")
+        mode = FULL
+        status = subprocess.call(rasa_train(model, debug=args.debug, node_times=args.node_times))
+    if status != 0:
+        return status
+    in_a_row = 0
+    if mode == FINETUNE:  # one more only when the examples changed (else restored as they were)
+        in_a_row = previous.get("finetunes_in_a_row", 0) + (
+            previous["parts"].get("nlu_examples") != current["nlu_examples"])
+    record_path(model).write_text(json.dumps(
+        {"parts": current, "trained_by": mode, "finetunes_in_a_row": in_a_row}, indent=1))
+    say(f"trained ({mode}) in {time.monotonic() - start:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""bot/rasa_patches/training.py on Rasa 3.6: what the training cache and fine-tuning see.
+
+Each test fails if a Rasa upgrade changes what a patch relies on: the project's own data is
+loaded through config.yml's importers, as `rasa train` loads it."""
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa.shared.importers.importer import TrainingDataImporter
+from rasa.shared.nlu.constants import RESPONSE, TEXT
+
+import bot.language.components.importer  # noqa: F401 (what config.yml's importers does)
+
+ROOT = Path(__file__).resolve().parents[2]
+RETRIEVAL_ACTIONS = ["utter_chitchat", "utter_faq", "utter_technique"]
+
+# One process's view of the domain as fine-tuning compares it, printed as JSON.
+DOMAIN_FINGERPRINT = """
+import json
+from rasa.shared.importers.importer import TrainingDataImporter
+from rasa.graph_components.validators.finetuning_validator import FinetuningValidator
+importer = TrainingDataImporter.load_from_config("config.yml", "domain.yml", ["data"])
+domain = importer.get_domain()
+print(json.dumps({
+    "core": FinetuningValidator._get_fingerprint_of_domain_pruned_for_core(domain),
+    "retrieval": [a for a in domain.action_names_or_texts if a in %r]}))
+""" % (RETRIEVAL_ACTIONS,)
+
+
+def load(root=ROOT):
+    return TrainingDataImporter.load_from_config(
+        str(root / "config.yml"), str(root / "domain.yml"), [str(root / "data")])
+
+
+@pytest.fixture(scope="module")
+def importer():
+    return load()
+
+
+def test_config_yml_names_the_importer_that_installs_the_patches(importer):
+    from bot.language.components.importer import ProjectImporter
+
+    # Rasa would fall back to its own importer, silently, if ours did not import.
+    inner = importer.importer._importer._importers
+    assert [type(i) for i in inner] == [ProjectImporter]
+
+
+def test_the_domain_fingerprint_does_not_depend_on_the_hash_seed():
+    # Seeds 1 and 2 gave two different orders of the retrieval actions before the patch.
+    seen = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT),
+               "TF_CPP_MIN_LOG_LEVEL": "3"}
+        out = subprocess.run([sys.executable, "-c", DOMAIN_FINGERPRINT], cwd=ROOT, env=env,
+                             capture_output=True, text=True, check=True).stdout
+        seen.append(json.loads(out.strip().splitlines()[-1]))
+    assert seen[0] == seen[1]
+    assert seen[0]["retrieval"] == RETRIEVAL_ACTIONS
+
+
+def test_the_nlu_gets_the_responses_names_and_the_domain_their_texts(importer):
+    nlu = importer.get_nlu_data()
+    assert nlu.responses and all(variations == [{TEXT: name}]
+                                 for name, variations in nlu.responses.items())
+    retrieval = [e for e in nlu.training_examples if e.get("intent_response_key")]
+    assert retrieval and all(e.get(RESPONSE) == f"utter_{e.get_full_intent()}" for e in retrieval)
+    texts = importer.get_domain().responses
+    assert set(nlu.responses) <= set(texts)
+    assert all(texts[name][0].get(TEXT) not in (None, name) for name in nlu.responses)
+    # Rasa's selector uses the names as labels, not the texts (a newer default would not).
+    from rasa.nlu.selectors.response_selector import ResponseSelector
+
+    assert ResponseSelector.get_default_config()["use_text_as_label"] is False
+    config = yaml.safe_load((ROOT / "config.yml").read_text())
+    selectors = [c for c in config["pipeline"] if c["name"] == "ResponseSelector"]
+    assert selectors and not any(c.get("use_text_as_label") for c in selectors)
+
+
+def test_an_answer_s_text_no_longer_changes_the_nlu_data_but_an_example_does(tmp_path):
+    for name in ("config.yml", "domain.yml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    before = load(tmp_path).get_nlu_data().fingerprint()
+
+    retrieval = tmp_path / "data" / "responses" / "retrieval.yml"
+    data = yaml.safe_load(retrieval.read_text())
+    name = sorted(data["responses"])[0]
+    data["responses"][name][0]["text"] += " Edited."
+    retrieval.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    edited = load(tmp_path)
+    assert edited.get_domain().responses[name][0]["text"].endswith(" Edited.")
+    assert edited.get_nlu_data().fingerprint() == before
+
+    greet = tmp_path / "data" / "nlu" / "basics.yml"
+    greet.write_text(greet.read_text().replace("- intent: greet\n  examples: |\n",
+                                               "- intent: greet\n  examples: |\n"
+                                               "    - hello there, friend\n", 1))
+    assert "hello there, friend" in greet.read_text()
+    assert load(tmp_path).get_nlu_data().fingerprint() != before
+
+
+def test_the_spacy_model_s_fingerprint_follows_its_patterns(tmp_path):
+    from rasa.engine.training.fingerprinting import calculate_fingerprint_key
+    from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
+    from rasa.shared.utils.io import deep_container_fingerprint
+
+    sha = tmp_path / "patterns.sha256"
+    config = {**SpacyNLP.get_default_config(), "model": str(tmp_path)}
+
+    def seen():
+        # the key of the node that loads the model, and what its children see of it
+        return (calculate_fingerprint_key(SpacyNLP, config, {}),
+                deep_container_fingerprint(SpacyModel(None, str(tmp_path))))
+
+    sha.write_text("aaa\n")
+    first = seen()
+    assert seen() == first
+    sha.write_text("bbb\n")
+    second = seen()
+    assert second[0] != first[0] and second[1] != first[1]
+    sha.unlink()  # not one of our models: Rasa's own fingerprint, the path
+    assert deep_container_fingerprint(SpacyModel(None, str(tmp_path))) == str(tmp_path)
+
+
+def graph(is_finetuning):
+    from rasa.engine.recipes.recipe import Recipe
+    from rasa.shared.data import TrainingType
+    from rasa.shared.utils.io import read_model_configuration
+
+    config = read_model_configuration(str(ROOT / "config.yml"))
+    recipe = Recipe.recipe_for_name(config.get("recipe"))
+    return recipe.graph_config_for_recipe(
+        copy.deepcopy(config), {"finetuning_epoch_fraction": 0.1},
+        training_type=TrainingType.BOTH, is_finetuning=is_finetuning).train_schema
+
+
+def test_a_fine_tune_keys_every_trained_nlu_component_apart_and_rasa_still_accepts_it():
+    from rasa.engine.graph import ExecutionContext
+    from rasa.engine.training.fingerprinting import calculate_fingerprint_key
+    from rasa.graph_components.validators.finetuning_validator import FinetuningValidator
+
+    full, tune = graph(False), graph(True)
+    assert full.nodes.keys() == tune.nodes.keys()
+    nlu_trained = [name for name, node in tune.nodes.items()
+                   if name.startswith("train_") and node.constructor_name == "load"
+                   and "Policy" not in node.uses.__name__]
+    assert {tune.nodes[name].uses.__name__ for name in nlu_trained} >= {
+        "CountVectorsFeaturizer", "LexicalSyntacticFeaturizer", "DIETClassifier",
+        "ResponseSelector"}
+    for name in nlu_trained:
+        assert tune.nodes[name].config["finetuning_epoch_fraction"] == 0.1, name
+        assert "finetuning_epoch_fraction" not in full.nodes[name].config, name
+        keys = {calculate_fingerprint_key(s.nodes[name].uses, s.nodes[name].config, {})
+                for s in (full, tune)}
+        assert len(keys) == 2, name
+    # RulePolicy keeps Rasa's key: its training replaces what it loaded.
+    assert full.nodes["train_RulePolicy0"].config == tune.nodes["train_RulePolicy0"].config
+
+    def validator_view(schema):
+        context = ExecutionContext(graph_schema=schema)
+        validator = FinetuningValidator({"validate_core": True, "validate_nlu": True},
+                                        None, None, context)
+        return validator._get_fingerprint_of_schema_without_irrelevant_keys()
+
+    assert validator_view(full) == validator_view(tune)

@@ -1,0 +1,159 @@
+"""`make train`'s choice (bot/staff/retrain.py): a fine-tune, Rasa's cache or a full training,
+from what changed since the previous model's training."""
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.staff import retrain
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def project(tmp_path):
+    for name in ("config.yml", "domain.yml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    (tmp_path / "build" / "spacy_model").mkdir(parents=True)
+    (tmp_path / "build" / "spacy_model" / "patterns.sha256").write_text("abc\n")
+    return tmp_path
+
+
+def changed_parts(project, edit):
+    before = retrain.input_parts(project)
+    edit(project)
+    after = retrain.input_parts(project)
+    return sorted(key for key in before if before[key] != after[key])
+
+
+def replace_in(path, old, new):
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_each_kind_of_change_is_told_apart(project):
+    nlu = project / "data" / "nlu" / "basics.yml"
+    assert changed_parts(project, lambda p: replace_in(
+        nlu, "  examples: |\n", "  examples: |\n    - hello there, friend\n")) == ["nlu_examples"]
+    retrieval = project / "data" / "responses" / "retrieval.yml"
+    assert changed_parts(project, lambda p: replace_in(retrieval, "text: ", "text: Edited. ")) \
+        == ["responses"]
+    assert changed_parts(project, lambda p: replace_in(
+        p / "domain.yml", "responses:\n", "responses:\n  utter_extra:\n  - text: hello\n")) \
+        == ["responses"]
+    rules = sorted((project / "data" / "rules").glob("*.yml"))[0]
+    assert changed_parts(project, lambda p: replace_in(rules, "- rule: ", "- rule: edited ")) \
+        == ["dialogue"]
+    assert changed_parts(project, lambda p: replace_in(
+        p / "domain.yml", "actions:\n", "actions:\n  - action_new_one\n")) == ["domain"]
+    assert changed_parts(project, lambda p: replace_in(
+        p / "config.yml", "epochs: 200", "epochs: 201")) == ["config"]
+    lookups = project / "data" / "nlu" / "lookups.yml"
+    data = yaml.safe_load(lookups.read_text())
+    assert any("lookup" in item for item in data["nlu"])
+    assert changed_parts(project, lambda p: replace_in(lookups, "    - ", "    - leg sled\n    - ")) \
+        == ["nlu_features"]
+    sha = project / "build" / "spacy_model" / "patterns.sha256"
+    assert changed_parts(project, lambda p: sha.write_text("def\n")) == ["spacy_model"]
+    # Not read by Rasa (the summary's wording, the patterns: the spaCy model's hash covers them)
+    assert changed_parts(project, lambda p: replace_in(
+        p / "data" / "summary" / "wording.yml", ":", ": ")) == []
+    # Comments and layout are not changes.
+    assert changed_parts(project, lambda p: replace_in(nlu, "nlu:\n", "# a comment\nnlu:\n")) == []
+    assert changed_parts(project, lambda p: replace_in(
+        p / "config.yml", "pipeline:\n", "# a comment\npipeline:\n")) == []
+
+
+PARTS = {"config": "c", "domain": "d", "responses": "r", "dialogue": "s", "nlu_examples": "n",
+         "nlu_features": "f", "other_data": "o", "code": "k", "spacy_model": "m"}
+
+
+def record(**changes):
+    return {"parts": PARTS, "finetunes_in_a_row": changes.pop("in_a_row", 0),
+            "trained_by": changes.pop("by", retrain.FULL)}, {**PARTS, **changes}
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({}, retrain.NOTHING),
+    ({"nlu_examples": "x"}, retrain.FINETUNE),
+    ({"nlu_examples": "x", "responses": "x", "dialogue": "x"}, retrain.FINETUNE),
+    ({"responses": "x"}, retrain.CACHE),
+    ({"dialogue": "x"}, retrain.CACHE),
+    ({"responses": "x", "dialogue": "x"}, retrain.CACHE),
+    # after a fine-tune, its NLU is in the cache under fine-tune keys
+    ({"responses": "x", "by": retrain.FINETUNE}, retrain.FINETUNE),
+    ({"dialogue": "x", "by": retrain.FINETUNE, "in_a_row": retrain.FINETUNES_IN_A_ROW},
+     retrain.FINETUNE),
+    ({"config": "x", "by": retrain.FINETUNE}, retrain.FULL),
+    ({"nlu_examples": "x", "in_a_row": retrain.FINETUNES_IN_A_ROW}, retrain.FULL),
+    ({"nlu_examples": "x", "nlu_features": "x"}, retrain.FULL),
+    ({"config": "x"}, retrain.FULL),
+    ({"domain": "x"}, retrain.FULL),
+    ({"code": "x"}, retrain.FULL),
+    ({"spacy_model": "x"}, retrain.FULL),
+    ({"other_data": "x"}, retrain.FULL),
+])
+def test_the_choice(changes, expected):
+    previous, current = record(**changes)
+    mode, reason = retrain.choose(previous, current, model_exists=True, finetune=True)
+    assert mode == expected, reason
+
+
+def test_without_finetune_new_examples_retrain_the_nlu():
+    previous, current = record(nlu_examples="x")
+    assert retrain.choose(previous, current, model_exists=True)[0] == retrain.FULL
+    previous, current = record(responses="x")
+    assert retrain.choose(previous, current, model_exists=True)[0] == retrain.CACHE
+
+
+def test_without_a_previous_model_or_its_record_a_full_training():
+    previous, current = record(nlu_examples="x")
+    assert retrain.choose(previous, current, model_exists=False)[0] == retrain.FULL
+    assert retrain.choose(None, current, model_exists=True)[0] == retrain.FULL
+    assert retrain.choose(previous, current, True, force_full=True)[0] == retrain.FULL
+
+
+def test_a_refused_fine_tune_becomes_a_full_training_and_the_record_says_so(project, monkeypatch):
+    model = project / "models" / "triage.tar.gz"
+    model.parent.mkdir()
+    model.write_bytes(b"previous model")
+    monkeypatch.chdir(project)
+    parts = retrain.input_parts(project)
+    retrain.record_path(model).write_text(json.dumps(
+        {"parts": {**parts, "nlu_examples": "older"}, "finetunes_in_a_row": 2}))
+    commands = []
+
+    def call(command):
+        commands.append(command)
+        return 1 if "--finetune" in command else 0  # Rasa refuses: a new label
+
+    monkeypatch.setattr(retrain.subprocess, "call", call)
+    assert retrain.main(["--model", "models/triage.tar.gz", "--finetune"]) == 0
+    assert ["--finetune", "models/triage.tar.gz", "--epoch-fraction", "0.1",
+            "--skip-validation"] == commands[0][-5:]
+    assert "--finetune" not in commands[1] and "--skip-validation" not in commands[1]
+    written = json.loads(retrain.record_path(model).read_text())
+    assert written == {"parts": parts, "trained_by": "full", "finetunes_in_a_row": 0}
+
+
+def test_a_fine_tune_counts_the_fine_tunes_in_a_row(project, monkeypatch):
+    model = project / "models" / "triage.tar.gz"
+    model.parent.mkdir()
+    model.write_bytes(b"previous model")
+    monkeypatch.chdir(project)
+    parts = retrain.input_parts(project)
+    retrain.record_path(model).write_text(json.dumps(
+        {"parts": {**parts, "nlu_examples": "older"}, "finetunes_in_a_row": 2}))
+    monkeypatch.setattr(retrain.subprocess, "call", lambda command: 0)
+    assert retrain.main(["--model", "models/triage.tar.gz", "--finetune"]) == 0
+    assert json.loads(retrain.record_path(model).read_text())["finetunes_in_a_row"] == 3
+    assert retrain.main(["--model", "models/triage.tar.gz"]) == 0  # nothing changed now
+    # an answer edited after it: a fine-tune again (cached), not one more in a row
+    replace_in(project / "data" / "responses" / "retrieval.yml", "text: ", "text: Edited. ")
+    assert retrain.main(["--model", "models/triage.tar.gz"]) == 0
+    written = json.loads(retrain.record_path(model).read_text())
+    assert (written["trained_by"], written["finetunes_in_a_row"]) == ("finetune", 3)
