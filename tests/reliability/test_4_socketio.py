@@ -9,7 +9,9 @@ import socketio
 
 from conftest import EMERGENCY_NUMBER, log
 
-CLIENTS = 8
+# Enough client addresses that nginx's consistent hash (its ring follows the servers' random
+# ports) puts some on each server: with 8, one run of 2026-12-02 put all on one.
+CLIENTS = 16
 
 
 async def widget_conversation(url: str, address: str) -> list:
