@@ -117,7 +117,9 @@ def test_without_a_previous_model_or_its_record_a_full_training():
     assert retrain.choose(previous, current, True, force_full=True)[0] == retrain.FULL
 
 
-def test_a_refused_fine_tune_becomes_a_full_training_and_the_record_says_so(project, monkeypatch):
+def after_two_fine_tunes(project, monkeypatch):
+    """A previous model, fine-tuned twice in a row, whose NLU examples have changed since:
+    (the model's path, the project's input parts now)."""
     model = project / "models" / "triage.tar.gz"
     model.parent.mkdir()
     model.write_bytes(b"previous model")
@@ -125,6 +127,11 @@ def test_a_refused_fine_tune_becomes_a_full_training_and_the_record_says_so(proj
     parts = retrain.input_parts(project)
     retrain.record_path(model).write_text(json.dumps(
         {"parts": {**parts, "nlu_examples": "older"}, "finetunes_in_a_row": 2}))
+    return model, parts
+
+
+def test_a_refused_fine_tune_becomes_a_full_training_and_the_record_says_so(project, monkeypatch):
+    model, parts = after_two_fine_tunes(project, monkeypatch)
     commands = []
 
     def call(command):
@@ -141,13 +148,7 @@ def test_a_refused_fine_tune_becomes_a_full_training_and_the_record_says_so(proj
 
 
 def test_a_fine_tune_counts_the_fine_tunes_in_a_row(project, monkeypatch):
-    model = project / "models" / "triage.tar.gz"
-    model.parent.mkdir()
-    model.write_bytes(b"previous model")
-    monkeypatch.chdir(project)
-    parts = retrain.input_parts(project)
-    retrain.record_path(model).write_text(json.dumps(
-        {"parts": {**parts, "nlu_examples": "older"}, "finetunes_in_a_row": 2}))
+    model, parts = after_two_fine_tunes(project, monkeypatch)
     monkeypatch.setattr(retrain.subprocess, "call", lambda command: 0)
     assert retrain.main(["--model", "models/triage.tar.gz", "--finetune"]) == 0
     assert json.loads(retrain.record_path(model).read_text())["finetunes_in_a_row"] == 3
