@@ -235,3 +235,46 @@ def test_the_gated_selector_keeps_the_type_hints_rasa_validates_before_training(
     assert typing.get_type_hints(ResponseSelector.process) == \
         typing.get_type_hints(ResponseSelector._rasa_process)
     assert callable(_validate_run_fn)  # the check this relies on is still there
+
+
+def conversation_states():
+    """The states of every story and rule of the project, as RulePolicy sees a conversation
+    at each step of it (Rasa's own tracker generation and featurizer)."""
+    from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer
+    from rasa.shared.core.generator import TrainingDataGenerator
+    from rasa.shared.importers.importer import TrainingDataImporter
+
+    importer = TrainingDataImporter.load_from_config("config.yml", "domain.yml", ["data"])
+    domain = importer.get_domain()
+    trackers = TrainingDataGenerator(importer.get_stories(), domain,
+                                     augmentation_factor=0).generate()
+    for tracker in trackers:
+        states = domain.states_for_tracker_history(tracker)
+        MaxHistoryTrackerFeaturizer._remove_user_text_if_intent([states])  # as for prediction
+        for end in range(1, len(states) + 1):
+            yield states[:end]
+
+
+def test_rules_that_apply_are_found_as_rule_policy_finds_them():
+    """The trained model's rules against every prefix of every story and rule (8.)."""
+    import json
+    import tarfile
+    from pathlib import Path
+
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    assert RulePolicy._get_possible_keys is speedups.possible_rule_keys
+    with tarfile.open(Path("models/triage.tar.gz")) as archive:
+        member = next(m for m in archive.getmembers()
+                      if m.name.endswith("RulePolicy0/rule_policy.json"))
+        lookups = json.load(archive.extractfile(member))["lookup"]
+    policy = RulePolicy.__new__(RulePolicy)  # the two methods read no instance state
+    compared = found = 0
+    for states in conversation_states():
+        for lookup in (lookups["rules"], lookups["rules_for_loop_unhappy_path"]):
+            ours = speedups.possible_rule_keys(policy, lookup, states)
+            assert ours == RulePolicy._rasa_get_possible_keys(policy, lookup, states)
+            compared += 1
+            found += bool(ours)
+    # a real comparison: many prefixes, rules found for a good part of them
+    assert compared > 1000 and found > compared / 10, (compared, found)
