@@ -169,3 +169,35 @@ def test_a_fine_tune_keys_every_trained_nlu_component_apart_and_rasa_still_accep
         return validator._get_fingerprint_of_schema_without_irrelevant_keys()
 
     assert validator_view(full) == validator_view(tune)
+
+
+def test_a_yaml_content_that_passed_rasas_schema_check_is_not_checked_again(
+        tmp_path, monkeypatch):
+    """5.: Rasa's readers go through the remembered check; a bad file still gets Rasa's
+    error, every time, and is never remembered."""
+    import rasa.shared.utils.validation as validation
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.exceptions import YamlException
+
+    from bot.rasa_patches import training
+
+    monkeypatch.setenv("RASA_CACHE_DIRECTORY", str(tmp_path / "cache"))
+    assert validation.validate_yaml_schema is not validation._rasa_validate_yaml_schema
+    record = tmp_path / "cache" / training.SCHEMA_PASSES_FILE
+    good = (ROOT / "domain.yml").read_text() + "\n# a content not seen before\n"
+    Domain.from_yaml(good)  # Rasa's own reader: its check went through the patch
+    key = training.schema_key(good, "shared/utils/schemas/domain.yml", validation.PACKAGE_NAME)
+    assert key in record.read_text().split()
+    lines = len(record.read_text().split())
+    Domain.from_yaml(good)
+    assert len(record.read_text().split()) == lines  # passed before: not checked again
+
+    bad = "version: \"3.1\"\nintents:\n  - greet: {use_entities: 7, nonsense: [}\n"
+    for _ in range(2):
+        with pytest.raises(YamlException):
+            validation.validate_yaml_schema(bad, "shared/utils/schemas/domain.yml")
+    wrong_shape = "version: \"3.1\"\nresponses:\n  utter_x: 12\n"
+    for _ in range(2):
+        with pytest.raises(YamlException):
+            Domain.from_yaml(wrong_shape)
+    assert len(record.read_text().split()) == lines
