@@ -158,3 +158,40 @@ def test_a_fine_tune_counts_the_fine_tunes_in_a_row(project, monkeypatch):
     assert retrain.main(["--model", "models/triage.tar.gz"]) == 0
     written = json.loads(retrain.record_path(model).read_text())
     assert (written["trained_by"], written["finetunes_in_a_row"]) == ("finetune", 3)
+
+
+def test_rule_policy_learns_the_same_without_augmented_stories(tmp_path):
+    """`--augmentation 0` (bot/staff/retrain.py) rests on RulePolicy training on the original
+    trackers only: RulePolicy trained on the project's stories and rules with Rasa's default
+    augmentation and without it learns the same tables."""
+    from rasa.core.policies.rule_policy import RulePolicy
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.graph_components.providers.training_tracker_provider import \
+        TrainingTrackerProvider
+    from rasa.shared.importers.importer import TrainingDataImporter
+
+    assert retrain.only_rule_policy(ROOT / "config.yml")
+    assert "--augmentation" in retrain.rasa_train(Path("models/triage.tar.gz"))
+    importer = TrainingDataImporter.load_from_config(
+        str(ROOT / "config.yml"), str(ROOT / "domain.yml"), [str(ROOT / "data")])
+    domain, stories = importer.get_domain(), importer.get_stories()
+    ours = yaml.safe_load((ROOT / "config.yml").read_text())["policies"][0]
+    config = {**RulePolicy.get_default_config(),
+              **{k: v for k, v in ours.items() if k != "name"}}
+    tables = {}
+    for factor in (TrainingTrackerProvider.get_default_config()["augmentation_factor"], 0):
+        trackers = TrainingTrackerProvider(
+            {**TrainingTrackerProvider.get_default_config(), "augmentation_factor": factor}
+        ).provide(stories, domain)
+        (tmp_path / str(factor)).mkdir()
+        policy = RulePolicy.create(config, LocalModelStorage(tmp_path / str(factor)),
+                                   Resource("rules"), ExecutionContext(GraphSchema({}), "t"))
+        policy.train(trackers, domain)
+        tables[factor] = {key: sorted(value) if isinstance(value, list) else value
+                          for key, value in policy.lookup.items()}
+        tables[factor]["trackers"] = len(trackers)
+    augmented, plain = tables.values()
+    assert augmented.pop("trackers") > plain.pop("trackers")  # Rasa did augment
+    assert augmented == plain and len(plain["rules"]) > 100
