@@ -47,7 +47,10 @@ the figures are in-process ms per message, scripts/bench/inprocess.py).
    than the states walked, and rules already past their length are kept without the call:
    the same set of rules (tests/unit/test_rasa_speedups.py compares them on the trained
    model's rules and real conversations); most of the policies' time on a long
-   conversation's turns.
+   conversation's turns. The first step (the conversation's latest state, against all 229
+   rules) only tests the rules that could match it: a rule whose last state names a
+   previous action matches only after that action (`_does_rule_match_state`), so the rules
+   are grouped once by that name.
 (SQLite in WAL mode, the fifth cost measured then, is a storage setting: bot.storage.database.)
 
 Installed once per process by bot.language.components (the model's components) and bot.storage.tracker_store.
@@ -347,7 +350,32 @@ def possible_rule_keys(policy, lookup, states):
     for index, state in enumerate(reversed(states)):
         if not any(len(length(key)) > index for key in possible):
             break  # every rule left is shorter than the states walked: each would pass
+        if index == 0:
+            possible = rules_after_action(policy, lookup, state)
         possible = {key for key in possible
                     if len(length(key)) <= index
                     or policy._is_rule_applicable(key, index, state)}
     return possible
+
+
+_RULES_BY_LAST_ACTION: dict = {}
+
+
+def rules_after_action(policy, lookup, state) -> set:
+    """The rules of `lookup` whose last state can match `state`: those whose last state names
+    the previous action `state` names, and those whose last state names none."""
+    from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
+    from rasa.shared.nlu.constants import ACTION_NAME
+
+    def action_of(a_state):
+        name = (a_state.get(PREVIOUS_ACTION) or {}).get(ACTION_NAME)
+        return name if isinstance(name, str) and name and name != SHOULD_NOT_BE_SET else None
+
+    cached = _RULES_BY_LAST_ACTION.get(id(lookup))
+    if cached is None or cached[0] is not lookup or cached[1] != len(lookup):
+        by_action: dict = {}
+        for key in lookup:
+            by_action.setdefault(action_of(policy._rule_key_to_state(key)[-1]), set()).add(key)
+        cached = _RULES_BY_LAST_ACTION[id(lookup)] = (lookup, len(lookup), by_action)
+    by_action = cached[2]
+    return by_action.get(None, set()) | by_action.get(action_of(state), set())
