@@ -41,10 +41,12 @@ def rasa_arguments(argv: List[str], environ=None) -> List[str]:
         if "--enable-api" not in args:
             args.append("--enable-api")
         if token:
-            args += ["--auth-token", token]
+            # One argument "--option=value": a secret may begin with "-" (token_urlsafe
+            # gives one in 64), which argparse would read as an option of its own.
+            args.append(f"--auth-token={token}")
         if jwt_secret:
-            args += ["--jwt-secret", jwt_secret,
-                     "--jwt-method", environ.get("RASA_JWT_METHOD", "HS256")]
+            args += [f"--jwt-secret={jwt_secret}",
+                     f"--jwt-method={environ.get('RASA_JWT_METHOD', 'HS256')}"]
     return args
 
 

@@ -85,7 +85,8 @@ def start_flooders(cluster) -> list:
          "--connections", str(ONE_SENDER_CONNECTIONS)],
         # one client address, a new conversation every time: nginx's per-address limit
         [python, script, cluster.url, "--address", "127.0.2.2", "--rotate",
-         "--token", cluster.env["REST_TOKEN"], "--connections", str(ONE_ADDRESS_CONNECTIONS)],
+         # "--token=value": a token may begin with "-", which argparse takes for an option
+         f"--token={cluster.env['REST_TOKEN']}", "--connections", str(ONE_ADDRESS_CONNECTIONS)],
     ]
     # At the lowest CPU priority: on this one host the flooders' own client work (over a
     # thousand requests a second) would otherwise take CPU from the servers, which a remote

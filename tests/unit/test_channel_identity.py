@@ -118,15 +118,28 @@ def test_secrets_come_from_the_environment_or_a_file(tmp_path):
 def test_the_launcher_takes_the_api_secret_from_the_environment_only(tmp_path):
     args = rasa_arguments(["--port", "5005"], {"RASA_API_TOKEN": "t0ken"})
     assert args[:3] == ["run", "--port", "5005"]
-    assert "--enable-api" in args and args[args.index("--auth-token") + 1] == "t0ken"
+    assert "--enable-api" in args and "--auth-token=t0ken" in args
     path = tmp_path / "jwt"
     path.write_text("jwt-secret")
     args = rasa_arguments([], {"RASA_JWT_SECRET_FILE": str(path)})
-    assert args[args.index("--jwt-secret") + 1] == "jwt-secret"
+    assert "--jwt-secret=jwt-secret" in args
     assert "--enable-api" not in rasa_arguments([], {})  # no secret: no API
     for given in (["--auth-token", "t"], ["--jwt-secret=s"]):
         with pytest.raises(settings.ConfigurationError, match="environment"):
             rasa_arguments(given, {})
+
+
+@pytest.mark.parametrize("secret", ["-Xk3_token", "--looks-like-an-option", "plain0token"])
+def test_rasa_reads_every_secret_the_launcher_hands_it(secret):
+    """token_urlsafe begins with "-" once in 64 draws: Rasa's own parser must still read it
+    as the value (a CI run once failed with "--auth-token: expected one argument")."""
+    from rasa.__main__ import create_argument_parser
+
+    args = rasa_arguments(["--port", "5005"], {"RASA_API_TOKEN": secret,
+                                               "RASA_JWT_SECRET": secret})
+    parsed = create_argument_parser().parse_args(args)
+    assert (parsed.auth_token, parsed.jwt_secret, parsed.port) == (secret, secret, 5005)
+    assert parsed.enable_api and parsed.jwt_method == "HS256"
 
 
 @pytest.mark.parametrize("interface,expected", [(None, "open"), ("127.0.0.1", "open"),
