@@ -6,8 +6,8 @@ Loads the model with Rasa's Agent and the given endpoints (action server, tracke
 the simulated users' conversations through `agent.handle_text`, and times each stage of
 Rasa's message processor: the tracker store (load and save), NLU, slot extraction, the
 policies' prediction and the actions (of which: custom actions over HTTP to the action
-server). Prints one JSON object, mean ms per message, and the ten slowest turns with their
-stages and the custom actions each called.
+server). Prints one JSON object, mean ms per message, the size of the action calls' bodies,
+and the ten slowest turns with their stages and the custom actions each called.
 """
 from __future__ import annotations
 
@@ -85,6 +85,17 @@ async def measure(model: str, endpoints_path: str, conversations, rounds: int) -
         return await remote_run(self, *args, **kwargs)
 
     RemoteAction.run = counted_run
+    # The bodies Rasa builds for the action server, kept as they are and sized after the
+    # timing (their JSON is written once more then, outside the timed stages).
+    bodies = []
+    call_format = RemoteAction._action_call_format
+
+    def kept_call_format(self, tracker, domain):
+        body = call_format(self, tracker, domain)
+        bodies.append(body)
+        return body
+
+    RemoteAction._action_call_format = kept_call_format
     turns = defaultdict(list)
 
     async def talk():
@@ -105,6 +116,7 @@ async def measure(model: str, endpoints_path: str, conversations, rounds: int) -
     await talk()  # warm-up
     table.clear()
     turns.clear()
+    bodies.clear()
     start = time.perf_counter()
     messages = 0
     for _ in range(rounds):
@@ -118,7 +130,18 @@ async def measure(model: str, endpoints_path: str, conversations, rounds: int) -
     stages["other"] = ms(total - sum(table[name] for name in STAGES))
     return {"messages": messages, "total_ms_per_message": ms(total), "stages_ms": stages,
             "of_which_custom_actions_http_ms": ms(table["custom_actions_http"]),
+            "action_call_body_kb": body_sizes(bodies),
             "slowest_turns": slowest(turns)}
+
+
+def body_sizes(bodies) -> dict:
+    """Calls, and the median and largest body in KB, as the JSON Rasa sends."""
+    sizes = sorted(len(json.dumps(body, ensure_ascii=True)) / 1024 for body in bodies)
+    if not sizes:
+        return {"calls": 0}
+    return {"calls": len(sizes), "median": round(sizes[len(sizes) // 2], 1),
+            "max": round(sizes[-1], 1),
+            "with_domain": sum(1 for body in bodies if "domain" in body)}
 
 
 def slowest(turns, count: int = 10) -> list:
