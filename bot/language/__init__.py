@@ -3,5 +3,16 @@ ConText (whose sign, and is it current) and the learned red-flag detector.
 
 Importing this package registers the custom components with spaCy, which must happen before
 `spacy.load()` reads a pipeline that uses them (Rasa's SpacyNLP does; see `bot.language.components`).
+
+It imports skops (the learned detector's file format, bot.language.screens) first, before
+spaCy brings in TensorFlow: `skops.io` lists its trusted types when it is first imported,
+looking up each numpy and scipy ufunc in every module already loaded (skops 0.9,
+`skops.io._utils.whichmodule`). After Rasa and TensorFlow (about 6,000 modules) that import
+took 5.3 s, first 1.0 s: loading the spaCy pipeline, in every training and at every start of
+a Rasa server, took 8.6-9.8 s, 3.6-3.7 s now. So a process that runs Rasa imports this
+package before Rasa imports TensorFlow: `python -m bot.staff.rasa_command` (what
+`make train` runs) and `python -m bot.channels.serve` (every Rasa server);
+tests/unit/test_language_import_order.py checks both.
 """
+import skops.io  # noqa: F401  first: see above
 from bot.language import ambiguity, context, negation, normalize, phrase_trie, screens  # noqa: F401  (factories)

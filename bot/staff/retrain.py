@@ -169,7 +169,8 @@ def only_rule_policy(config: Path = Path("config.yml")) -> bool:
 def rasa_train(model: Path, finetune_from: Optional[Path] = None, debug: bool = False,
                node_times: Optional[str] = None, validate: bool = True) -> list:
     name = model.name[:-len(".tar.gz")] if model.name.endswith(".tar.gz") else model.name
-    rasa = ["scripts.bench.train_nodes", node_times, "--"] if node_times else ["rasa"]
+    rasa = ["scripts.bench.train_nodes", node_times, "--"] if node_times \
+        else ["bot.staff.rasa_command"]
     command = [sys.executable, "-m", *rasa, "train", "--fixed-model-name", name,
                "--out", str(model.parent), "--data", "data", "--config", "config.yml",
                "--domain", "domain.yml"]

@@ -14,6 +14,8 @@ from pathlib import Path
 
 
 def main() -> None:
+    import bot.language  # noqa: F401  before Rasa imports TensorFlow (as bot.staff.rasa_command)
+
     out = Path(sys.argv[1])
     rasa_args = sys.argv[3:] if sys.argv[2:3] == ["--"] else sys.argv[2:]
     from rasa.engine.graph import GraphNode
