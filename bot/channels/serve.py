@@ -52,9 +52,9 @@ def rasa_arguments(argv: List[str], environ=None) -> List[str]:
 
 def main(argv: Optional[List[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    # Before Rasa imports TensorFlow: the model's spaCy pipeline then loads in 3.7 s, not
-    # 9 s (bot.language's docstring says why).
-    import bot.language  # noqa: F401
+    # Imported before Rasa imports TensorFlow: the model's spaCy pipeline then loads in
+    # 3.7 s, not 9 s (bot.language's docstring says why).
+    from bot.language import run_rasa
     from bot.channels import rate_limit
 
     try:
@@ -66,12 +66,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     from bot.operations import rasa_server
 
     rasa_server.install()
-    # Rasa parses sys.argv; this list lives in the process's memory only (the kernel's
-    # copy, which `ps` shows, keeps what this launcher was started with).
-    sys.argv = ["rasa", *args]
-    from rasa.__main__ import main as rasa_main
-
-    rasa_main()
+    # Rasa parses sys.argv; the list run_rasa gives it lives in the process's memory only
+    # (the kernel's copy, which `ps` shows, keeps what this launcher was started with).
+    run_rasa(args)
     return 0
 
 

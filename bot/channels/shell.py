@@ -68,11 +68,11 @@ def install() -> None:
 
 def main(argv: Optional[List[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    install()
-    sys.argv = ["rasa", "shell", *argv]  # Rasa parses sys.argv
-    from rasa.__main__ import main as rasa_main
+    # before Rasa imports TensorFlow (bot.language's docstring says why)
+    from bot.language import run_rasa
 
-    rasa_main()
+    install()
+    run_rasa(["shell", *argv])
     return 0
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 
 def main() -> None:
-    import bot.language  # noqa: F401  before Rasa imports TensorFlow (as bot.staff.rasa_command)
+    from bot.language import run_rasa  # before Rasa imports TensorFlow (bot.language says why)
 
     out = Path(sys.argv[1])
     rasa_args = sys.argv[3:] if sys.argv[2:3] == ["--"] else sys.argv[2:]
@@ -45,10 +45,7 @@ def main() -> None:
             "nodes": sorted(nodes, key=lambda n: -n["s"])}, indent=1))
 
     atexit.register(write)
-    sys.argv = ["rasa", *rasa_args]
-    from rasa.__main__ import main as rasa_main
-
-    rasa_main()
+    run_rasa(rasa_args)
 
 
 if __name__ == "__main__":
