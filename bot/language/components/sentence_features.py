@@ -1,0 +1,68 @@
+"""Token-level features of a message's text that our classifiers cannot see, replaced by one
+column of ones.
+
+DIET and the response selector, with no transformer layers and no entity recognition (our
+config.yml), read a message's text through one position only: the sentence's (Rasa's
+`_last_token` of the combined sequence, which a transformer of 0 layers leaves as it is).
+The featurizers' token-level ("sequence") features of the text still went through the
+networks' dense layers for every token of every message, in training and for every typed
+message, and changed nothing that was predicted. The networks need some token-level
+features to know a message's length, so each token keeps one: a 1 in a single column.
+
+Only the text's: the labels (intent names, the response selector's answers) are read as a
+bag of words, the sum over all their positions (`_create_bow`), so their token features
+count and are left alone.
+
+This component goes after the featurizers and before DIET. tests/unit/test_sentence_features.py
+fails if a Rasa upgrade makes DIET read the text's token features in this configuration (it
+trains a small DIET and changes only those features).
+"""
+from typing import Any, Dict, List, Text
+
+import numpy as np
+import scipy.sparse
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import FEATURE_TYPE_SEQUENCE, TEXT
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+ORIGIN = "SentenceFeaturesOnly"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class SentenceFeaturesOnly(GraphComponent):
+    def __init__(self, name: Text) -> None:
+        self._name = name
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {}
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> GraphComponent:
+        return cls(execution_context.node_name)
+
+    @staticmethod
+    def replace(message: Message) -> None:
+        tokens = [f for f in message.features
+                  if f.type == FEATURE_TYPE_SEQUENCE and f.attribute == TEXT]
+        if not tokens:
+            return
+        message.features = [f for f in message.features if not any(f is t for t in tokens)]
+        ones = scipy.sparse.coo_matrix(np.ones((tokens[0].features.shape[0], 1), np.float32))
+        message.features.append(Features(ones, FEATURE_TYPE_SEQUENCE, TEXT, ORIGIN))
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for message in training_data.training_examples:
+            self.replace(message)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self.replace(message)
+        return messages
