@@ -51,6 +51,15 @@ the figures are in-process ms per message, scripts/bench/inprocess.py).
    rules) only tests the rules that could match it: a rule whose last state names a
    previous action matches only after that action (`_does_rule_match_state`), so the rules
    are grouped once by that name.
+9. Rasa runs a graph (the NLU's for a message, the policies' for each prediction: two to four
+   runs a turn) through dask's synchronous scheduler, and for every run prunes the graph's
+   schema to the targets again and builds the dask graph again; dask then orders and
+   schedules the tasks. The graph is a fixed set of nodes, each called with its needs'
+   outputs. A run now computes each target from its needs, depth first, every node once, the
+   pruned graph kept per list of targets; inputs are added as Rasa adds them. Parsing the
+   bench's typed messages: 12.2 -> 10.6 ms a message (median of seven alternating rounds,
+   2026-12-03). An exception leaves a node as it did (GraphNode wraps it), and a
+   RuntimeError becomes Rasa's GraphRunError as before.
 (SQLite in WAL mode, the fifth cost measured then, is a storage setting: bot.storage.database.)
 
 Installed once per process by bot.language.components (the model's components) and bot.storage.tracker_store.
@@ -76,6 +85,7 @@ def install() -> None:
     _select_responses_only_for_retrieval_intents()
     _unpack_payloads_without_the_pipeline()
     _stop_matching_rules_past_their_length()
+    _run_graphs_without_dask()
 
 
 def _check_action_replies_by_event_shape() -> None:
@@ -379,3 +389,56 @@ def rules_after_action(policy, lookup, state) -> set:
         cached = _RULES_BY_LAST_ACTION[id(lookup)] = (lookup, len(lookup), by_action)
     by_action = cached[2]
     return by_action.get(None, set()) | by_action.get(action_of(state), set())
+
+
+def _run_graphs_without_dask() -> None:
+    """DaskGraphRunner.run, without dask (9.)."""
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    DaskGraphRunner._rasa_run = DaskGraphRunner.run  # for the test
+    DaskGraphRunner.run = run_graph
+
+
+def run_graph(runner, inputs=None, targets=None):
+    """DaskGraphRunner.run: the outputs of `targets` (default: the schema's), as a dict."""
+    from rasa.engine.exceptions import GraphRunError
+
+    run_targets = list(targets) if targets else runner._graph_schema.target_names
+    kept = runner.__dict__.setdefault("_graphs_by_targets", {})
+    graph = kept.get(tuple(run_targets))
+    if graph is None:
+        graph = runner._build_dask_graph(
+            runner._graph_schema.minimal_graph_schema(run_targets))
+        kept[tuple(run_targets)] = graph
+    graph = dict(graph)
+    if inputs:
+        runner._add_inputs_to_graph(inputs, graph)
+    try:
+        return dict(evaluate(graph, run_targets))
+    except RuntimeError as error:
+        raise GraphRunError("Error running runner.") from error
+
+
+def evaluate(graph: dict, targets) -> list:
+    """Dask's semantics for graphs of this form: a task is a tuple whose first item is
+    callable, called with the values of the items that follow (an item that names a key
+    stands for that key's value, anything else for itself); a key holding anything else
+    holds a value."""
+    done: dict = {}
+
+    def argument(item):
+        return value(item) if isinstance(item, str) and item in graph else item
+
+    def value(key):
+        if key in done:
+            return done[key]
+        task = graph[key]
+        if isinstance(task, tuple) and task and callable(task[0]):
+            result = task[0](*[argument(item) for item in task[1:]])
+        else:
+            result = task
+        done[key] = result
+        return result
+
+    return [value(target) for target in targets]
+

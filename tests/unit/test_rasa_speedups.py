@@ -278,3 +278,53 @@ def test_rules_that_apply_are_found_as_rule_policy_finds_them():
             found += bool(ours)
     # a real comparison: many prefixes, rules found for a good part of them
     assert compared > 1000 and found > compared / 10, (compared, found)
+
+
+def test_graphs_are_evaluated_as_dask_evaluates_them():
+    """9.: the same values, every node called once, literals and inputs as dask reads them."""
+    import dask
+    from dask.optimization import cull
+
+    calls = []
+
+    def node(name):
+        def call(*args):
+            calls.append(name)
+            return (name, args)
+        return call
+
+    graph = {"a": (node("a"),), "b": (node("b"), "a", "literal"), "c": (node("c"), "a", "b"),
+             "d": (node("d"), "c", "b", "a"), "input": ("input", {"text": "hi"}),
+             "e": (node("e"), "input", "d"), "unused": (node("unused"), "a")}
+    for targets in (["e"], ["d", "b"], ["a"], ["e", "c"]):
+        calls.clear()
+        ours = speedups.evaluate(graph, targets)
+        assert len(calls) == len(set(calls))
+        called = set(calls)
+        calls.clear()
+        # Rasa gives dask the graph pruned to the targets' needs (minimal_graph_schema)
+        assert ours == list(dask.get(cull(graph, targets)[0], targets))
+        assert called == set(calls) and "unused" not in called
+
+    def broken():
+        raise ValueError("from a node")
+
+    with pytest.raises(ValueError, match="from a node"):
+        speedups.evaluate({"x": (broken,), "y": (node("y"), "x")}, ["y"])
+
+
+def test_rasa_still_runs_its_graphs_with_dask_on_the_graph_it_builds():
+    """What 9. relies on in DaskGraphRunner.run: the pruned schema, the graph built from it
+    with the inputs added, and dask.get on that graph (a newer Rasa that runs graphs
+    otherwise fails here, and its runner must be read again)."""
+    import inspect
+
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    assert DaskGraphRunner.run is speedups.run_graph
+    source = inspect.getsource(DaskGraphRunner._rasa_run)
+    for part in ("minimal_graph_schema(run_targets)", "self._build_dask_graph(minimal_schema)",
+                 "self._add_inputs_to_graph(inputs, run_graph)",
+                 "dask.get(run_graph, run_targets)", "return dict(dask_result)",
+                 "except RuntimeError"):
+        assert part in source, part
