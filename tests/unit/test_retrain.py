@@ -140,7 +140,7 @@ def test_a_refused_fine_tune_becomes_a_full_training_and_the_record_says_so(proj
 
     monkeypatch.setattr(retrain.subprocess, "call", call)
     assert retrain.main(["--model", "models/triage.tar.gz", "--finetune"]) == 0
-    assert ["--finetune", "models/triage.tar.gz", "--epoch-fraction", "0.1",
+    assert ["--finetune", "models/triage.tar.gz", "--epoch-fraction", "0.3",
             "--skip-validation"] == commands[0][-5:]
     assert "--finetune" not in commands[1] and "--skip-validation" not in commands[1]
     written = json.loads(retrain.record_path(model).read_text())
