@@ -14,8 +14,9 @@ bag of words, the sum over all their positions (`_create_bow`), so their token f
 count and are left alone.
 
 This component goes after the featurizers and before DIET. tests/unit/test_sentence_features.py
-fails if a Rasa upgrade makes DIET read the text's token features in this configuration (it
-trains a small DIET and changes only those features).
+fails if a Rasa upgrade makes DIET or the response selector read the text's token features in
+this configuration (it trains a small one of each and changes only those features), or if
+config.yml gives either of them transformer layers.
 """
 from typing import Any, Dict, List, Text
 
@@ -35,9 +36,6 @@ ORIGIN = "SentenceFeaturesOnly"
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class SentenceFeaturesOnly(GraphComponent):
-    def __init__(self, name: Text) -> None:
-        self._name = name
-
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {}
@@ -45,7 +43,7 @@ class SentenceFeaturesOnly(GraphComponent):
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> GraphComponent:
-        return cls(execution_context.node_name)
+        return cls()
 
     @staticmethod
     def replace(message: Message) -> None:
