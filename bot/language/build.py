@@ -28,6 +28,13 @@ from bot.language.patterns import PatternError, compile_patterns, load_entries
 STAMP = "patterns.sha256"
 
 
+# The pipes after the sentencizer only annotate (entities, ambiguity, negation, ConText, the
+# detector's readings) for the entity extractor and the safety net; they leave the tokens,
+# lemmas and tags as they are. Rasa's training reads nothing else of spaCy's docs (its
+# tokenizer), so it runs without them (bot.rasa_patches.training, 6.).
+ANNOTATING_PIPES = ("triage_phrase_trie", "triage_ambiguity", "triage_negation",
+                    "triage_context", "triage_screens")
+
 CONTEXT_RULES = Path("data/context/patient_rules.json")
 SCREEN_EXAMPLES = Path("data/safety/screens.yml")
 

@@ -201,3 +201,47 @@ def test_a_yaml_content_that_passed_rasas_schema_check_is_not_checked_again(
         with pytest.raises(YamlException):
             Domain.from_yaml(wrong_shape)
     assert len(record.read_text().split()) == lines
+
+
+def test_training_reads_its_data_without_the_annotating_spacy_pipes(importer):
+    """6.: on the built pipeline and the project's own training data, what Rasa's tokenizer
+    takes from spaCy's docs is the same with the annotating pipes off, and they are on again
+    afterwards (for messages at inference)."""
+    import random
+
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.resource import Resource
+    from rasa.nlu.tokenizers.spacy_tokenizer import SpacyTokenizer
+    from rasa.nlu.utils.spacy_utils import SpacyNLP
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.language.build import ANNOTATING_PIPES
+
+    assert SpacyNLP.process_training_data._skips == ANNOTATING_PIPES
+    model_path = ROOT / "build" / "spacy_model"
+    if not model_path.exists():
+        pytest.fail("no spaCy pipeline at build/spacy_model: run `make build-nlp`")
+    context = ExecutionContext(GraphSchema({}), "test")
+    config = {**SpacyNLP.get_default_config(), "model": str(model_path)}
+    spacy_nlp = SpacyNLP.create(config, None, Resource("spacy"), context)
+    model = spacy_nlp.provide()
+    nlp = model.model
+    assert set(ANNOTATING_PIPES) <= set(nlp.pipe_names)
+    tokenizer = SpacyTokenizer.create(SpacyTokenizer.get_default_config(), None,
+                                      Resource("tokens"), context)
+    examples = importer.get_nlu_data().training_examples
+    sample = random.Random(6).sample(examples, 400)
+
+    def tokens(process):
+        data = TrainingData([copy.deepcopy(m) for m in sample])
+        tokenizer.process_training_data(process(spacy_nlp, data, model))
+        return [[(t.text, t.start, t.end, t.lemma, t.data) for t in m.get("text_tokens") or []]
+                for m in data.training_examples]
+
+    ours = tokens(SpacyNLP.process_training_data)
+    assert nlp.disabled == [] and nlp.pipe_names[-len(ANNOTATING_PIPES):] == list(
+        ANNOTATING_PIPES)
+    assert ours == tokens(SpacyNLP._rasa_process_training_data)
+    assert sum(len(t) for t in ours) > 2000
+    # a message at inference still gets the annotations (here: the detector's reading)
+    assert nlp("i cant feel my groin when i wipe")._.screens

@@ -10,9 +10,11 @@ config.yml's importers as Rasa does and checks that the patches are in place.
 """
 from rasa.shared.importers.rasa import RasaFileImporter
 
+from bot.language.build import ANNOTATING_PIPES
 from bot.rasa_patches import training
 
 training.install()
+training.read_training_data_without_spacy_pipes(ANNOTATING_PIPES)
 
 
 class ProjectImporter(RasaFileImporter):
