@@ -52,6 +52,7 @@ tests/integration/test_response_selection.py for the trained model.
 """
 from __future__ import annotations
 
+import typing
 from pathlib import Path
 
 PATTERNS_HASH_FILE = "patterns.sha256"
@@ -234,6 +235,9 @@ def read_training_data_without_spacy_pipes(names) -> None:
         with nlp.select_pipes(disable=[name for name in skipped if name in nlp.pipe_names]):
             return rasa_process(self, training_data, model)
 
+    # Rasa validates each component's run function by its type hints before it trains: the
+    # same hints as its own, as objects (Rasa would resolve strings in this module).
+    process_training_data.__annotations__ = typing.get_type_hints(rasa_process)
     process_training_data._skips = skipped
     SpacyNLP._rasa_process_training_data = rasa_process
     SpacyNLP.process_training_data = process_training_data

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import typing
 from pathlib import Path
 
 import pytest
@@ -218,6 +219,9 @@ def test_training_reads_its_data_without_the_annotating_spacy_pipes(importer):
     from bot.language.build import ANNOTATING_PIPES
 
     assert SpacyNLP.process_training_data._skips == ANNOTATING_PIPES
+    # what Rasa checks before every training (a wrapper without them stops the training)
+    assert typing.get_type_hints(SpacyNLP.process_training_data) == typing.get_type_hints(
+        SpacyNLP._rasa_process_training_data) != {}
     model_path = ROOT / "build" / "spacy_model"
     if not model_path.exists():
         pytest.fail("no spaCy pipeline at build/spacy_model: run `make build-nlp`")
