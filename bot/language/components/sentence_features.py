@@ -18,41 +18,34 @@ fails if a Rasa upgrade makes DIET or the response selector read the text's toke
 this configuration (it trains a small one of each and changes only those features), or if
 config.yml gives either of them transformer layers.
 """
-from typing import Any, Dict, List, Text
+
+from typing import List
 
 import numpy as np
 import scipy.sparse
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import FEATURE_TYPE_SEQUENCE, TEXT
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.language.components.stateless import StatelessComponent
+
 ORIGIN = "SentenceFeaturesOnly"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class SentenceFeaturesOnly(GraphComponent):
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return {}
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> GraphComponent:
-        return cls()
-
+class SentenceFeaturesOnly(StatelessComponent):
     @staticmethod
     def replace(message: Message) -> None:
-        tokens = [f for f in message.features
-                  if f.type == FEATURE_TYPE_SEQUENCE and f.attribute == TEXT]
-        if not tokens:
+        def of_tokens(feature) -> bool:
+            return feature.type == FEATURE_TYPE_SEQUENCE and feature.attribute == TEXT
+
+        tokens = next((f for f in message.features if of_tokens(f)), None)
+        if tokens is None:
             return
-        message.features = [f for f in message.features if not any(f is t for t in tokens)]
-        ones = scipy.sparse.coo_matrix(np.ones((tokens[0].features.shape[0], 1), np.float32))
+        message.features = [f for f in message.features if not of_tokens(f)]
+        ones = scipy.sparse.coo_matrix(np.ones((tokens.features.shape[0], 1), np.float32))
         message.features.append(Features(ones, FEATURE_TYPE_SEQUENCE, TEXT, ORIGIN))
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
