@@ -6,8 +6,9 @@ Loads the model with Rasa's Agent and the given endpoints (action server, tracke
 the simulated users' conversations through `agent.handle_text`, and times each stage of
 Rasa's message processor: the tracker store (load and save), NLU, slot extraction, the
 policies' prediction and the actions (of which: custom actions over HTTP to the action
-server). Prints one JSON object, mean ms per message, the size of the action calls' bodies,
-and the ten slowest turns with their stages and the custom actions each called.
+server). Prints one JSON object: mean ms per message, the size of the action calls' bodies,
+the mean ms of one call and of its HTTP request, and the ten slowest turns with their stages
+and the custom actions each called.
 """
 from __future__ import annotations
 
@@ -76,6 +77,11 @@ async def measure(model: str, endpoints_path: str, conversations, rounds: int) -
         table, "policies", processor.predict_next_with_tracker_if_should)
     processor._run_action = timed(table, "actions", processor._run_action)
     RemoteAction.run = timed(table, "custom_actions_http", RemoteAction.run)
+    # Of each call: the HTTP request itself (the action server's work and both processes'
+    # waking included); the rest is Rasa building the body and handling the reply.
+    from rasa.utils.endpoints import EndpointConfig
+
+    EndpointConfig.request = timed(table, "action_http_request", EndpointConfig.request)
 
     calls = defaultdict(int)
     remote_run = RemoteAction.run
@@ -131,7 +137,16 @@ async def measure(model: str, endpoints_path: str, conversations, rounds: int) -
     return {"messages": messages, "total_ms_per_message": ms(total), "stages_ms": stages,
             "of_which_custom_actions_http_ms": ms(table["custom_actions_http"]),
             "action_call_body_kb": body_sizes(bodies),
+            "action_call_ms": per_call(table, len(bodies)),
             "slowest_turns": slowest(turns)}
+
+
+def per_call(table, calls: int) -> dict:
+    """Mean ms of one call to the action server, and of its HTTP request."""
+    if not calls:
+        return {"calls": 0}
+    return {"calls": calls, "each": round(1000 * table["custom_actions_http"] / calls, 2),
+            "http_request": round(1000 * table["action_http_request"] / calls, 2)}
 
 
 def body_sizes(bodies) -> dict:

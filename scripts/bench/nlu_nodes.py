@@ -1,12 +1,13 @@
 """Where the NLU's time goes: ms per typed message for each node of the trained model's graph.
 
     .venv/bin/python -m scripts.bench.nlu_nodes [--model models/triage.tar.gz] [--rounds 5]
-                                                [--rasa-selector]
+                                                [--rasa-selector] [--rasa-runner]
 
 Parses the typed turns of the simulated users (scripts/bench/conversations.py, buttons left
 out: Rasa reads those without the NLU) in-process with Rasa's Agent and times every graph node.
 `--rasa-selector` runs Rasa's own response selector on every message instead of ours, which
 skips it when its choice cannot be read (bot/rasa_patches/speedups.py, 6.), for a before/after.
+`--rasa-runner` runs the graph with Rasa's own dask runner instead of ours (speedups, 9.).
 Prints one JSON object.
 """
 from __future__ import annotations
@@ -31,12 +32,17 @@ def main(argv=None) -> int:
     parser.add_argument("--model", default="models/triage.tar.gz")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--rasa-selector", action="store_true")
+    parser.add_argument("--rasa-runner", action="store_true")
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)
     from rasa.core.agent import Agent
     from rasa.engine.graph import GraphNode
 
     agent = Agent.load(args.model)
+    if args.rasa_runner:
+        from rasa.engine.runner.dask import DaskGraphRunner
+
+        DaskGraphRunner.run = DaskGraphRunner._rasa_run
     if args.rasa_selector:
         from rasa.nlu.selectors.response_selector import ResponseSelector
 
@@ -71,7 +77,7 @@ def main(argv=None) -> int:
              for name, seconds in sorted(table.items(), key=lambda item: -item[1])
              if seconds / per * 1000 >= 0.05}
     print(json.dumps({"messages": len(texts), "rounds": args.rounds,
-                      "rasa_selector": args.rasa_selector,
+                      "rasa_selector": args.rasa_selector, "rasa_runner": args.rasa_runner,
                       "ms_per_message": round(total / per * 1000, 2), "nodes_ms": nodes}))
     return 0
 
