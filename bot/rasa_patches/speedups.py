@@ -58,7 +58,8 @@ the figures are in-process ms per message, scripts/bench/inprocess.py).
    outputs. A run now computes each target from its needs, depth first, every node once, the
    pruned graph kept per list of targets; inputs are added as Rasa adds them. Parsing the
    bench's typed messages: 12.2 -> 10.6 ms a message (median of seven alternating rounds,
-   2026-12-03). An exception leaves a node as it did (GraphNode wraps it), and a
+   2026-12-03, by hand; `python -m scripts.bench.nlu_nodes [--rasa-runner]` compares them,
+   with more noise than that difference in two runs of 5 rounds). An exception leaves a node as it did (GraphNode wraps it), and a
    RuntimeError becomes Rasa's GraphRunError as before.
 (SQLite in WAL mode, the fifth cost measured then, is a storage setting: bot.storage.database.)
 
