@@ -1,7 +1,9 @@
 """What bot.language.components.sentence_features relies on: with no transformer layers (and,
 for DIET, no entity recognition), Rasa's DIET and response selector predict from a message's
 sentence features alone, so its tokens' features can be replaced without changing any
-prediction. Each is trained small on made-up features, then asked twice."""
+prediction. Each is trained small on made-up features, then asked twice. (Our intent
+classifier, bot.language.components.linear_intents, reads only sentence features by its own
+code; DIET is kept here for whoever puts it back in config.yml.)"""
 from pathlib import Path
 
 import numpy as np
@@ -122,6 +124,11 @@ def test_the_configs_classifiers_read_only_the_sentence_features():
         if step["name"] == "DIETClassifier":
             assert step.get("number_of_transformer_layers") == 0
             assert step.get("entity_recognition") is False
+        assert step["name"] in ("DIETClassifier", "ResponseSelector", "FallbackClassifier",
+                                "bot.language.components.linear_intents.LinearIntentClassifier",
+                                "bot.language.components.input_guard.InputGuard",
+                                "bot.language.components.safety_net.RedFlagSafetyNet"), (
+            f"{step['name']}: does it read the text's token features?")
         if step["name"] == "ResponseSelector":
             defaults = ResponseSelector.get_default_config()
             assert step.get("number_of_transformer_layers",
