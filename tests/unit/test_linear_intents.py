@@ -115,6 +115,24 @@ def test_a_fine_tune_starts_from_the_previous_weights(tmp_path, data):
     assert not fresh.clf.warm_start
 
 
+def test_a_fine_tune_with_new_words_starts_afresh(tmp_path, data):
+    """A new word in the data widens a featurizer's vocabulary: the old weights do not fit."""
+    rng, examples = data
+    model, storage = train(LinearIntentClassifier, tmp_path, examples)
+    tuned = LinearIntentClassifier.load(model.config, storage, Resource("intents"),
+                                        context(finetuning=True))
+
+    def widened(msg):
+        features = [Features(scipy.sparse.hstack([f.features, scipy.sparse.coo_matrix(
+            np.ones((1, 2), np.float32))]).tocoo(), f.type, f.attribute, f.origin)
+            for f in msg.features]
+        return Message(data=dict(msg.data), features=features)
+
+    tuned.train(TrainingData([widened(m) for m in examples]))
+    assert tuned.clf.coef_.shape[1] == WORDS + NGRAMS + 4
+    assert not tuned.clf.warm_start
+
+
 def test_a_message_without_features_gets_no_intent_and_the_others_theirs(tmp_path, data):
     rng, examples = data
     model, _ = train(LinearIntentClassifier, tmp_path, examples)

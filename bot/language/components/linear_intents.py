@@ -20,8 +20,9 @@ character n-grams (many).
 - Newton-CG reaches the same optimum as Rasa's L-BFGS (the largest difference of a
   probability 0.0002) in a third of the time.
 - When Rasa fine-tunes (`make train FINETUNE=1`), the regression starts from the previous
-  model's weights (the labels and the featurizers' vocabularies are the same then: Rasa
-  refuses a fine-tune otherwise), so it converges in a few steps.
+  model's weights (the labels are the same then: Rasa refuses a fine-tune otherwise) when
+  the features are too; a new word widens the featurizers' vocabularies, and then it starts
+  afresh (it takes seconds either way).
 
 The rest is Rasa's class (scikit-learn's model stored with skops, the ranking it sets);
 tests/unit/test_linear_intents.py fails if a Rasa upgrade changes what is reused here.
@@ -91,6 +92,17 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
         component.clf.set_params(warm_start=bool(
             execution_context.is_finetuning and hasattr(component.clf, "coef_")))
         return component
+
+    def train(self, training_data: TrainingData) -> Resource:
+        X, y = self._create_training_matrix(training_data)
+        if X.shape[0] == 0:
+            return self._resource
+        if self.clf.warm_start and self.clf.coef_.shape[1] != X.shape[1]:
+            self.clf.set_params(warm_start=False)
+        self.clf.fit(X, y)
+        self.clf.set_params(warm_start=False)
+        self.persist()
+        return self._resource
 
     def _create_X(self, messages: List[Message]) -> scipy.sparse.csr_matrix:
         return sentence_matrix(messages)
