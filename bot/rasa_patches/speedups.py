@@ -25,10 +25,11 @@ the figures are in-process ms per message, scripts/bench/inprocess.py).
    The request's JSON body (the whole conversation, for every custom action) is written by
    ujson, which Rasa and Sanic already depend on, instead of the standard library's encoder:
    the same JSON document (tests/unit/test_rasa_speedups.py), about a third of the time.
-6. The response selector (a second neural network beside DIET) ranks the FAQ and technique
-   answers for every typed message, though its choice is read only when the intent is one of
-   those retrieval intents: it now runs when a retrieval intent is DIET's first or second
-   choice (the safety net can only move a message to the second, when it sets a red flag
+6. The response selector (a second neural network beside DIET when this was written; a
+   linear selector of ours since 2026-12-03, which inherits this) ranks the FAQ and
+   technique answers for every typed message, though its choice is read only when the intent
+   is one of those retrieval intents: it now runs when a retrieval intent is the intent
+   classifier's first or second choice (the safety net can only move a message to the second, when it sets a red flag
    aside), and is skipped otherwise ("no", "7 out of 10", "my back hurts"): 7.97 ms of
    11.05 + 7.97 for the two networks, on the loaded machine (scripts/bench note below).
 7. Rasa runs every message through the whole NLU pipeline, a button's payload too
@@ -268,7 +269,7 @@ def copy_with_session(endpoint, make_session):
 
 
 def _select_responses_only_for_retrieval_intents() -> None:
-    """The response selector runs for a message only when DIET's first or second intent is a
+    """The response selector runs for a message only when the intent classifier's first or second intent is a
     retrieval intent (6.); `rasa test nlu` reads a missing choice as no choice."""
     from rasa.nlu.selectors.response_selector import ResponseSelector
     from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY
@@ -290,7 +291,7 @@ def _select_responses_only_for_retrieval_intents() -> None:
             return True  # nothing known about the data: Rasa's behaviour
         top = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
         ranking = [r.get(INTENT_NAME_KEY) for r in message.get(INTENT_RANKING_KEY) or []]
-        # The safety net moves a message to DIET's second intent only when it sets a red
+        # The safety net moves a message to the classifier's second intent only when it sets a red
         # flag aside (bot.language.components.safety_net._demote).
         second = ranking[1] if len(ranking) > 1 else None
         return top in retrieval or (top == RED_FLAG_INTENT and second in retrieval)

@@ -142,3 +142,78 @@ def test_a_message_without_features_gets_no_intent_and_the_others_theirs(tmp_pat
     assert empty.get("intent") == {"name": None, "confidence": 0.0}
     assert empty.get("intent_ranking") == []
     assert probe.get("intent")["name"] == "third_intent"
+
+
+# The response selector (bot.language.components.linear_responses): Rasa's ResponseSelector
+# with the network replaced, so Rasa's own `process` builds what the dialogue reads.
+
+def retrieval_examples(rng):
+    examples = []
+    for i in range(60):
+        msg = example(rng, i % 3)
+        msg.set("intent", "faq")
+        msg.set("intent_response_key", f"faq/q{i % 3}")
+        examples.append(msg)
+    return examples
+
+
+@pytest.fixture
+def selector(tmp_path, data):
+    from bot.language.components.linear_responses import LinearResponseSelector
+
+    rng, _ = data
+    responses = {f"utter_faq/q{k}": [{"text": f"utter_faq/q{k}"}] for k in range(3)}
+    storage = LocalModelStorage(tmp_path)
+    model = LinearResponseSelector.create(LinearResponseSelector.get_default_config(), storage,
+                                          Resource("selector"), context())
+    model.train(TrainingData(retrieval_examples(rng), responses=responses))
+    return model, storage, rng
+
+
+def ask(model, msg, intent="faq"):
+    msg.set("intent", {"name": intent, "confidence": 1.0})
+    msg.set("intent_ranking", [{"name": intent, "confidence": 1.0}])
+    model.process([msg])
+    return msg.get("response_selector")
+
+
+def test_the_selector_gives_rasas_output_for_the_answer_it_picks(selector):
+    model, _, rng = selector
+    out = ask(model, example(rng, 2, intent=False))
+    assert out["all_retrieval_intents"] == ["faq"]
+    chosen = out["default"]["response"]
+    assert chosen["intent_response_key"] == "faq/q2"
+    assert chosen["utter_action"] == "utter_faq/q2"
+    assert chosen["responses"] == [{"text": "utter_faq/q2"}]
+    ranking = out["default"]["ranking"]
+    assert [r["intent_response_key"] for r in ranking][0] == "faq/q2"
+    assert abs(sum(r["confidence"] for r in ranking) - 1.0) < 1e-6
+    assert chosen["confidence"] == ranking[0]["confidence"]
+
+
+def test_the_selector_runs_only_for_a_retrieval_intent(selector):
+    """bot/rasa_patches/speedups.py, 6., reaches this class through Rasa's `process`."""
+    model, _, rng = selector
+    assert ask(model, example(rng, 1, intent=False), intent="report_symptom") is None
+
+
+def test_the_selector_stored_and_loaded_picks_the_same(selector):
+    from bot.language.components.linear_responses import LinearResponseSelector
+
+    model, storage, rng = selector
+    loaded = LinearResponseSelector.load(model.component_config, storage, Resource("selector"),
+                                         context())
+    for _ in range(6):
+        probe = example(rng, int(rng.integers(0, 3)), intent=False)
+        again = Message(data=dict(probe.data), features=list(probe.features))
+        assert ask(model, probe) == ask(loaded, again)
+
+
+def test_an_untrained_selector_loads_and_answers_nothing(tmp_path):
+    from bot.language.components.linear_responses import LinearResponseSelector
+
+    model = LinearResponseSelector.load(LinearResponseSelector.get_default_config(),
+                                        LocalModelStorage(tmp_path), Resource("none"), context())
+    msg = Message(data={TEXT: "x"})
+    out = ask(model, msg)
+    assert out["default"]["response"]["intent_response_key"] is None

@@ -51,7 +51,7 @@ def test_each_kind_of_change_is_told_apart(project):
     assert changed_parts(project, lambda p: replace_in(
         p / "domain.yml", "actions:\n", "actions:\n  - action_new_one\n")) == ["domain"]
     assert changed_parts(project, lambda p: replace_in(
-        p / "config.yml", "epochs: 50", "epochs: 51")) == ["config"]
+        p / "config.yml", "threshold: 0.5", "threshold: 0.55")) == ["config"]
     lookups = project / "data" / "nlu" / "lookups.yml"
     data = yaml.safe_load(lookups.read_text())
     assert any("lookup" in item for item in data["nlu"])

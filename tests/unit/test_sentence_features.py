@@ -2,8 +2,9 @@
 for DIET, no entity recognition), Rasa's DIET and response selector predict from a message's
 sentence features alone, so its tokens' features can be replaced without changing any
 prediction. Each is trained small on made-up features, then asked twice. (Our intent
-classifier, bot.language.components.linear_intents, reads only sentence features by its own
-code; DIET is kept here for whoever puts it back in config.yml.)"""
+classifier and response selector, bot.language.components.linear_intents and
+linear_responses, read only sentence features by their own code; DIET and Rasa's selector are
+kept here for whoever puts them back in config.yml.)"""
 from pathlib import Path
 
 import numpy as np
@@ -126,6 +127,7 @@ def test_the_configs_classifiers_read_only_the_sentence_features():
             assert step.get("entity_recognition") is False
         assert step["name"] in ("DIETClassifier", "ResponseSelector", "FallbackClassifier",
                                 "bot.language.components.linear_intents.LinearIntentClassifier",
+                                "bot.language.components.linear_responses.LinearResponseSelector",
                                 "bot.language.components.input_guard.InputGuard",
                                 "bot.language.components.safety_net.RedFlagSafetyNet"), (
             f"{step['name']}: does it read the text's token features?")

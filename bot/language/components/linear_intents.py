@@ -49,6 +49,10 @@ def _sentence_features(message: Message) -> Dict[Text, Any]:
             if f.type == FEATURE_TYPE_SENTENCE and f.attribute == TEXT}
 
 
+def has_sentence_features(message: Message) -> bool:
+    return bool(_sentence_features(message))
+
+
 def _unit_rows(matrix: scipy.sparse.csr_matrix) -> scipy.sparse.csr_matrix:
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
@@ -110,9 +114,9 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
     def process(self, messages: List[Message]) -> List[Message]:
         """Rasa's ranking for every message with the featurizers' sentence features; a message
         without them (no text to featurize) gets no intent, which the fallback then takes."""
-        readable = [m for m in messages if _sentence_features(m)]
+        readable = [m for m in messages if has_sentence_features(m)]
         for message in messages:
-            if not _sentence_features(message):
+            if not has_sentence_features(message):
                 message.set(INTENT, {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0},
                             add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)
