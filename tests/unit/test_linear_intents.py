@@ -217,3 +217,24 @@ def test_an_untrained_selector_loads_and_answers_nothing(tmp_path):
     msg = Message(data={TEXT: "x"})
     out = ask(model, msg)
     assert out["default"]["response"]["intent_response_key"] is None
+
+
+def test_the_ranking_is_rasas_and_the_probabilities_scikit_learns(tmp_path, data):
+    """process() sets what Rasa's LogisticRegressionClassifier.process sets, from the
+    probabilities scikit-learn's predict_proba gives, for a batch and for one message."""
+    from bot.language.components.linear_intents import probabilities
+
+    rng, examples = data
+    model, _ = train(LinearIntentClassifier, tmp_path, examples)
+    probes = [example(rng, int(rng.integers(0, 3)), intent=False) for _ in range(8)]
+    copies = [Message(data=dict(p.data), features=list(p.features)) for p in probes]
+    matrix = sentence_matrix(probes)
+    assert np.allclose(probabilities(model.clf, matrix), model.clf.predict_proba(matrix))
+    model.process(probes)
+    LogisticRegressionClassifier.process(model, copies)
+    for ours, rasas in zip(probes, copies):
+        assert ours.get("intent")["name"] == rasas.get("intent")["name"]
+        assert [r["name"] for r in ours.get("intent_ranking")] == \
+            [r["name"] for r in rasas.get("intent_ranking")]
+        assert np.allclose([r["confidence"] for r in ours.get("intent_ranking")],
+                           [r["confidence"] for r in rasas.get("intent_ranking")])

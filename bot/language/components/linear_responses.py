@@ -26,7 +26,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 import rasa.shared.utils.io
 
-from bot.language.components.linear_intents import has_sentence_features, sentence_matrix
+from bot.language.components.linear_intents import (has_sentence_features, probabilities,
+                                                    sentence_matrix)
 
 MODEL_FILE = "selector.skops"
 RESPONSES_FILE = "responses.json"
@@ -68,7 +69,7 @@ class LinearResponseSelector(ResponseSelector):
         if self.classifier is None or not has_sentence_features(message):
             return None
         # Rasa's _predict_label reads the scores under "i_scores", as DIET's network gives them
-        return {"i_scores": self.classifier.predict_proba(sentence_matrix([message]))}
+        return {"i_scores": probabilities(self.classifier, sentence_matrix([message]))}
 
     def persist(self) -> None:
         import skops.io
