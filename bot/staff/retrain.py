@@ -3,14 +3,16 @@ since the last training.
 
 - NLU examples changed (data/nlu/, intents' examples; responses, rules or stories may have
   changed too): a full `rasa train` (every NLU component retrains; the policies come from the
-  cache). With --finetune (`make train FINETUNE=1`): `rasa train --finetune` from the
-  previous model with 30 % of the epochs: 104 s instead of about 250 (2026-12-03). Rasa
-  refuses when a label was added or removed (an intent, an entity, a retrieval answer's
-  name): then a full training. A tenth of the epochs (81 s) left two held-out safety cases
-  without a result (h220, h358); 30 % kept make safety-report's figures exactly, but
-  response selection fell to 0.968 (0.976 from scratch) and intent accuracy to 0.918
-  (0.9205), so it is not the default: a fine-tuned model is a draft to try data on, and one
-  to ship is trained in full (docs/benchmarks-notes.md, "Retraining").
+  cache): about 31 s since the intent classifier and the response selector are logistic
+  regressions (2026-12-03; 250-270 s with DIET and Rasa's neural selector). With --finetune
+  (`make train FINETUNE=1`): `rasa train --finetune` from the previous model: the
+  featurizers keep their vocabularies and the regressions retrain (the intent one from the
+  previous weights when the features kept their width). Rasa refuses when a label was added
+  or removed (an intent, an entity, a retrieval answer's name): then a full training. With
+  the neural models a fine-tune was a draft (30 % of the epochs kept make safety-report's
+  figures but lost a held-out answer; a tenth lost two safety cases); with the linear ones
+  it saves little, and a model to ship is trained in full (docs/benchmarks-notes.md,
+  "Retraining").
 - Only responses, rules or stories changed: `rasa train`, whose cache restores every NLU
   component (bot.rasa_patches.training keeps the responses' texts out of the NLU's data);
   after a fine-tune, a fine-tune again, as the cache holds its NLU under fine-tune keys.
@@ -36,7 +38,7 @@ from typing import Dict, Iterable, Optional, Tuple
 
 import yaml
 
-EPOCH_FRACTION = 0.3  # 0.1 lost two held-out safety cases (docs/benchmarks-notes.md)
+EPOCH_FRACTION = 0.3  # for epoch-trained components (none in config.yml since 2026-12-03)
 FINETUNES_IN_A_ROW = 5  # then a full training, so that fine-tunes never drift far
 
 FULL, FINETUNE, CACHE, NOTHING = "full", "finetune", "cache", "nothing"
