@@ -11,6 +11,11 @@ Patches of Rasa's own code (monkeypatches), in this package:
   (wraps MessageProcessor._parse_message_with_graph). Installed by bot.language.components and
   bot.storage.tracker_store. Tests: tests/unit/test_rasa_speedups.py,
   tests/integration/test_response_selection.py, tests/integration/test_payload_parsing.py.
+- session_start.py: a session starts in the Rasa server (Rasa's default ActionSessionStart
+  replaced by a subclass, in rasa.core.actions.action, where default_actions builds it; the
+  domain no longer lists action_session_start): the slots carried over, the region's and the
+  check-in delays'. Installed by bot.language.components. Tests:
+  tests/unit/test_session_start.py.
 - action_failure.py: a plain reply with the emergency number when an action cannot run
   (wraps MessageProcessor._run_action). Installed by bot.storage.lock_store. Tests:
   tests/reliability/test_3_faults.py, scripts/validate_project.py (its response exists).

@@ -4,8 +4,8 @@ What Rasa 3.6 does on its own: `MessageProcessor._run_action` catches any except
 action ("Encountered an exception while running action ... Bot will continue, but the actions
 events are lost"), logs the action with no events and goes on predicting. For this bot every
 step of the triage is an action on the action server, so when it is down the person gets an
-empty reply, or at best a greeting with an empty emergency number (the number is put in a slot
-by `action_session_start`, which runs on the action server too).
+empty reply (the emergency number is in a slot set when the session starts, in the Rasa server
+since 2026-12-03: bot/rasa_patches/session_start.py).
 
 Rasa 3.6 offers no supported hook for this: the action endpoint is a plain URL (no class to
 substitute), the processor and `RemoteAction` are built inside the Agent, and the plugin hooks
@@ -17,9 +17,10 @@ tests/reliability/ check the behaviour end to end.
 
 What happens instead, when an action raises (anything but a form's validation rejection):
 - the region's slots (the emergency number, the urgent line...: bot.settings.region_slots) are
-  filled from REGION and EMERGENCY_NUMBER when still empty;
-- for `action_session_start`, nothing else: the message is handled as usual, and if a later
-  action fails too the person gets the message below;
+  filled from REGION and EMERGENCY_NUMBER when still empty (a conversation stored before the
+  session's start moved into the Rasa server);
+- for `action_session_start` (no longer on the action server), nothing else: the message is
+  handled as usual, and if a later action fails too the person gets the message below;
 - for any other action: the person gets utter_service_problem once, the bot listens again, and the
   prediction loop stops. An active form stays active, so when the action server is back the
   person's next answer continues the triage where it stopped.

@@ -12,11 +12,9 @@ from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.importers.importer import TrainingDataImporter
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
-from actions.session_start import ActionSessionStart
 from bot import settings
+from bot.rasa_patches.session_start import SessionStart
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = TrainingDataImporter.load_from_config(
@@ -33,12 +31,12 @@ GUIDELINE_CODE = re.compile(r"\b(?:NICE|NG\d+|CKS|GIRFT|ACP)\b")
 
 
 def region_slot_values(monkeypatch, code):
-    """The slots the real session-start action sets for this REGION."""
+    """The slots the real session start sets for this REGION."""
     monkeypatch.setenv("REGION", code)
     monkeypatch.delenv("EMERGENCY_NUMBER", raising=False)
-    tracker = Tracker("someone", {}, {}, [], False, None, None, None)
-    events = asyncio.run(ActionSessionStart().run(CollectingDispatcher(), tracker, {}))
-    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    tracker = DialogueStateTracker("someone", DOMAIN.slots)
+    events = asyncio.run(SessionStart().run(None, None, tracker, DOMAIN))
+    return {e.key: e.value for e in events if isinstance(e, SlotSet)}
 
 
 # Variables an action passes with the response it sends (not slots), with a typical value.
