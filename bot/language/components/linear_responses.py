@@ -39,7 +39,7 @@ class LinearResponseSelector(ResponseSelector):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {**ResponseSelector.get_default_config(),
-                "C": 10.0, "solver": "newton-cg", "max_iter": 100}
+                "C": 30.0, "solver": "newton-cg", "max_iter": 100}  # as linear_intents
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage,
                  resource: Resource, execution_context: ExecutionContext,
