@@ -3,8 +3,8 @@ features of two featurizers (a few "word" columns, many "n-gram" columns), as Ra
 trains and loads it.
 
 What it relies on in Rasa's LogisticRegressionClassifier (a Rasa upgrade that changes it fails
-here): `train` builds its matrix with `_create_X`, `process` ranks with `_create_X` and `clf`,
-`persist`/`load` keep `clf`, and a fine-tune loads before it trains. What the damping and
+here): `_create_training_matrix` builds the matrix with `_create_X`, `persist`/`load` keep
+`clf`, a fine-tune loads before it trains, and `process` sets what ours sets. What the damping and
 the unit length are for (long stories read by their length, with Rasa's raw counts) shows
 only on real messages: tests/integration/test_safety_report.py fails with Rasa's class in
 its place (31 held-out conversations changed, 18 emergencies missed)."""
