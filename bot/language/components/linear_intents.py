@@ -106,21 +106,31 @@ def probabilities(classifier, matrix: scipy.sparse.csr_matrix) -> np.ndarray:
     return scores
 
 
+# Both regressions' settings (the response selector's too: linear_responses). C (scikit-learn's
+# inverse regularisation) 30: at 10, messages of the training data with one apostrophe less
+# ("whats the weather like tomorrow") fell under the fallback's 0.5; at 100, a euphemism for an
+# emergency sign was read as push_back (docs/benchmarks-notes.md, "Session 13").
+REGRESSION = {"C": 30.0, "solver": "newton-cg", "max_iter": 100, "tol": 1e-4,
+              "class_weight": None, "random_state": 42}
+
+
+def regression(config: Dict[Text, Any]):
+    """scikit-learn's multinomial logistic regression with a component's settings."""
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(**{key: config[key] for key in REGRESSION})
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class LinearIntentClassifier(LogisticRegressionClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        # C (scikit-learn's inverse regularisation): 30. At 10, messages of the training
-        # data with one apostrophe less ("whats the weather like tomorrow") fell under the
-        # fallback's 0.5; at 100, a euphemism for an emergency sign was read as push_back
-        # (docs/benchmarks-notes.md, "Session 13").
-        return {**LogisticRegressionClassifier.get_default_config(),
-                "C": 30.0, "solver": "newton-cg", "max_iter": 100, "class_weight": None}
+        return {**LogisticRegressionClassifier.get_default_config(), **REGRESSION}
 
     def __init__(self, config: Dict[Text, Any], name: Text, model_storage: ModelStorage,
                  resource: Resource) -> None:
         super().__init__(config, name, model_storage, resource)
-        self.clf.set_params(C=self.config["C"], class_weight=self.config["class_weight"])
+        self.clf = regression(self.config)
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -147,9 +157,11 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
     def process(self, messages: List[Message]) -> List[Message]:
         """Rasa's ranking for every message with the featurizers' sentence features; a message
         without them (no text to featurize) gets no intent, which the fallback then takes."""
-        readable = [m for m in messages if has_sentence_features(m)]
+        readable = []
         for message in messages:
-            if not has_sentence_features(message):
+            if has_sentence_features(message):
+                readable.append(message)
+            else:
                 message.set(INTENT, {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0},
                             add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)

@@ -26,8 +26,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 import rasa.shared.utils.io
 
-from bot.language.components.linear_intents import (has_sentence_features, probabilities,
-                                                    sentence_matrix)
+from bot.language.components.linear_intents import (REGRESSION, has_sentence_features,
+                                                    probabilities, regression, sentence_matrix)
 
 MODEL_FILE = "selector.skops"
 RESPONSES_FILE = "responses.json"
@@ -38,8 +38,7 @@ RETRIEVAL_INTENTS_FILE = "retrieval_intents.json"
 class LinearResponseSelector(ResponseSelector):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {**ResponseSelector.get_default_config(),
-                "C": 30.0, "solver": "newton-cg", "max_iter": 100}  # as linear_intents
+        return {**ResponseSelector.get_default_config(), **REGRESSION}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage,
                  resource: Resource, execution_context: ExecutionContext,
@@ -48,17 +47,12 @@ class LinearResponseSelector(ResponseSelector):
         self.classifier = classifier
 
     def train(self, training_data: TrainingData) -> Resource:
-        from sklearn.linear_model import LogisticRegression
-
         self.all_retrieval_intents = list(training_data.retrieval_intents)
         self.responses = training_data.responses
         examples = [e for e in training_data.intent_examples
                     if e.get(INTENT_RESPONSE_KEY) and e.get(TEXT)]
         if examples:
-            self.classifier = LogisticRegression(
-                C=self.component_config["C"], solver=self.component_config["solver"],
-                max_iter=self.component_config["max_iter"],
-                random_state=self.component_config["random_seed"])
+            self.classifier = regression(self.component_config)
             self.classifier.fit(sentence_matrix(examples),
                                 [e.get(INTENT_RESPONSE_KEY) for e in examples])
             self.index_label_id_mapping = dict(enumerate(self.classifier.classes_))
