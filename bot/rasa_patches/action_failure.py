@@ -65,8 +65,9 @@ def _watch(action, failures: list) -> None:
 
 
 def _fill_region_slots(tracker, domain) -> None:
-    """The region's number and names, for any of their slots still empty (the session-start
-    action, which fills them, runs on the action server)."""
+    """The region's number and names, for any of their slots still empty: the session's start
+    fills them (in the Rasa server since 2026-12-03), so only a conversation whose session
+    started on the action server before then, while it failed, needs this."""
     for name, value in settings.region_slots().items():
         if not tracker.get_slot(name):
             tracker.update(SlotSet(name, value), domain)
