@@ -26,9 +26,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import slots
-from actions.give_disposition import RESPONSES as DISPOSITION_RESPONSES
-from actions.give_disposition import ActionGiveDisposition
+from actions import result, slots
 from actions.validate_checkin_form import AGAIN, FORM, SHOWN, UNCLEAR
 from bot import settings
 from bot.clinical import checkin, triage
@@ -43,7 +41,7 @@ QUESTION = {None: "utter_checkin_question", UNCLEAR: "utter_checkin_unclear",
             AGAIN: "utter_checkin_question_again"}
 # Every response these actions send (checked against the domain by make validate).
 RESPONSES = tuple(f"utter_checkin_scheduled_{level}" for level in settings.CHECKIN_LEVELS) + \
-    DISPOSITION_RESPONSES + tuple(QUESTION.values()) + (
+    result.RESPONSES + tuple(QUESTION.values()) + (
     "utter_checkin_not_offered", "utter_checkin_not_stored", "utter_default",
     "utter_checkin_nothing_open", "utter_checkin_better",
     "utter_return_to_leg_press", "utter_checkin_same", "utter_checkin_same_too_long",
@@ -140,14 +138,11 @@ class ActionCheckinAnswer(Action):
             return events
         if step == checkin.NOT_IMPROVING:
             # The triage's "not improving" rule: about the same, two weeks or more on. The
-            # advice is given here, by the advice's own action on these two answers (a
-            # follow-up action would leave the policies with no next step).
+            # advice is given here, as the triage gives it, on these two answers.
             dispatcher.utter_message(response="utter_checkin_same_too_long")
-            answered = {"trend": "same", "duration": "2_6_weeks"}
-            now = tracker.copy()
-            now.slots.update(answered)
-            return events + [SlotSet(name, value) for name, value in answered.items()] + \
-                await ActionGiveDisposition().run(dispatcher, now, domain)
+            answered = [SlotSet("trend", "same"), SlotSet("duration", "2_6_weeks")]
+            return events + answered + await result.give(
+                dispatcher, slots.with_slots(tracker, answered))
         # Worse, or a red flag (the triage reads it from this message at once: actions/slots
         # Findings): the questions again, warning signs first; never a lower level.
         dispatcher.utter_message(response="utter_checkin_red_flag" if answer == checkin.RED_FLAG

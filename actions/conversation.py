@@ -16,7 +16,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
-from actions.give_disposition import earlier_reason, response_for_rule
+from actions.result import earlier_reason, response_for_rule
 from bot.clinical import triage
 
 OVERDOSE = "utter_medicine_overdose"
@@ -35,7 +35,7 @@ class ActionMedicineOverdose(Action):
                   domain: Dict[Text, Any]) -> List[EventType]:
         previous = tracker.get_slot(slots.DISPOSITION)
         level = triage.level_after_overdose(previous)
-        # The payload a widget reads to show the level (as action_give_disposition's).
+        # The payload a widget reads to show the level (as the recommendation's, actions/result.py).
         dispatcher.utter_message(response=OVERDOSE, json_message={
             "disposition": level, "emergency_number": tracker.get_slot(slots.EMERGENCY_NUMBER)})
         if level == previous:

@@ -73,16 +73,40 @@ def _hints(entities) -> List[str]:
     return found
 
 
-# Where the findings of the messages before were last settled: a recommendation (its turn's
-# validation kept them in slots), a start over (it clears the symptoms), a restart or a new
+FORM = "triage_form"
+# Before the triage form's last validation gave the recommendation (session 14), an action
+# after the form did: conversations stored then still mark their results with it.
+EARLIER_RESULT_ACTION = "action_give_disposition"
+
+
+def since_last_result(events: List[dict]):
+    """The events after the last recommendation, newest first. A recommendation ends the
+    triage form: the form's own action sets its loop to none (its last validation gives the
+    result, actions/result.py); a goodbye or a request to delete the data deactivates it
+    through another action, with no result."""
+    ended = False
+    for event in reversed(events):
+        kind = event.get("event")
+        if kind == "active_loop":
+            ended = event.get("name") is None
+        elif kind == "action":
+            name = event.get("name")
+            if (ended and name == FORM) or name == EARLIER_RESULT_ACTION:
+                return
+            ended = False
+        yield event
+
+
+# Where the findings of the messages before were last settled, besides a recommendation (its
+# validation kept them in slots): a start over (it clears the symptoms), a restart or a new
 # session (their own actions carry over what stays).
-_SETTLED_BY = {"action_give_disposition", "action_start_over", "action_restart"}
+_SETTLED_BY = {"action_start_over", "action_restart"}
 
 
 def _entities_since_settled(tracker: Tracker) -> List[list]:
     """The entities of each user message since the findings were last settled, oldest first."""
     found = []
-    for event in reversed(tracker.events):
+    for event in since_last_result(tracker.events):
         kind = event.get("event")
         if kind in ("restart", "session_started") or (
                 kind == "action" and event.get("name") in _SETTLED_BY):
@@ -90,6 +114,18 @@ def _entities_since_settled(tracker: Tracker) -> List[list]:
         if kind == "user":
             found.append((event.get("parse_data") or {}).get("entities") or [])
     return found[::-1]
+
+
+def with_slots(tracker: Tracker, events: List[dict]) -> Tracker:
+    """The tracker with the slots as an action's own events (not yet applied by Rasa) leave
+    them; the rest shared, not copied (read only)."""
+    values = dict(tracker.slots)
+    for event in events:
+        if event.get("event") == "slot":
+            values[event["name"]] = event.get("value")
+    return Tracker(tracker.sender_id, values, tracker.latest_message, tracker.events,
+                   tracker.is_paused(), tracker.followup_action, tracker.active_loop,
+                   tracker.latest_action_name)
 
 
 class Findings:

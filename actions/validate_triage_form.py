@@ -1,14 +1,15 @@
-"""The triage form's validation: read the answer, keep the flags, choose what to ask next.
+"""The triage form's validation: read the answer, keep the flags, choose what to ask next,
+and when nothing is left to ask, give the recommendation (actions/result.py) in the same call.
 
 Which question comes next is `bot.clinical.triage.remaining_questions`: the form ends early as
 soon as a red flag settles the level, including one typed in the middle of the questions, and
 asks first the emergency screens the person's words touched without settling them.
 
 The screens of a level are asked in one question while several of them are open (em_all, then
-ur_all; bot.clinical.triage). What the person has already said is not asked again: a severity, duration, trend, spread or age
-stated in any message since the last recommendation fills that question
-(`bot.clinical.answers.extract_details`). The red-flag screens are always asked explicitly: a
-partial denial in free text ("no numbness") does not cover a whole screen.
+ur_all; bot.clinical.triage). What the person has already said is not asked again: a severity,
+duration, trend, spread or age stated in any message since the last recommendation fills that
+question (`bot.clinical.answers.extract_details`). The red-flag screens are always asked
+explicitly: a partial denial in free text ("no numbness") does not cover a whole screen.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import slots
+from actions import result, slots
 from actions.answer_question import question_response
 from bot.clinical import answers, triage
 
@@ -61,9 +62,7 @@ def said_before(tracker: Tracker, latest_only: bool = False) -> Dict[str, str]:
     the latest message winning. Once the check runs, earlier messages were read on their own
     turn (and their details kept in slots): `latest_only` reads just the newest."""
     texts = []
-    for event in reversed(tracker.events):
-        if event.get("event") == "action" and event.get("name") == "action_give_disposition":
-            break
+    for event in slots.since_last_result(tracker.events):
         if event.get("event") == "user":
             texts.append(((event.get("text") or ""), (event.get("parse_data") or {})))
             if latest_only:
@@ -144,8 +143,8 @@ class ValidateTriageForm(Action):
                 return events + [SlotSet(slots.SKIP_ASKED, True),
                                  SlotSet(slots.REPHRASE, False),
                                  SlotSet(slots.REQUESTED_SLOT, ask)]
-            return events + [SlotSet(slots.PROVISIONAL, True), SlotSet(slots.REPHRASE, False),
-                             SlotSet(slots.REQUESTED_SLOT, None)]
+            return await finish(dispatcher, tracker, events + [
+                SlotSet(slots.PROVISIONAL, True), SlotSet(slots.REPHRASE, False)])
 
         if requested in triage.QUESTION_BY_ID and new_turn:
             answering = requested
@@ -247,5 +246,15 @@ class ValidateTriageForm(Action):
         if rephrase and remaining and remaining[0] != rephrased:
             rephrase = False  # the plainer words belong to the question asked again only
         events.append(SlotSet(slots.REPHRASE, rephrase))
-        events.append(SlotSet(slots.REQUESTED_SLOT, remaining[0] if remaining else None))
-        return events
+        if not remaining:
+            return await finish(dispatcher, tracker, events)
+        return events + [SlotSet(slots.REQUESTED_SLOT, remaining[0])]
+
+
+async def finish(dispatcher: CollectingDispatcher, tracker: Tracker,
+                 events: List[EventType]) -> List[EventType]:
+    """The check is complete: the recommendation, given in this same call (no action runs
+    after the form: one call to the action server less on a result's turn), and the form
+    told it is done (requested_slot none)."""
+    given = await result.give(dispatcher, slots.with_slots(tracker, events))
+    return events + given + [SlotSet(slots.REQUESTED_SLOT, None)]

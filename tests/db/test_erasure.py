@@ -16,7 +16,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import erase_my_data, give_disposition
+from actions import erase_my_data, result, validate_triage_form
 from bot.clinical import triage
 from bot.storage import database, erasure, pseudonym, records
 from bot.storage.case_log import CaseLog
@@ -160,8 +160,10 @@ def erase(db_url, monkeypatch, sender):
 
 
 def record(db_url, monkeypatch, sender):
-    monkeypatch.setattr(give_disposition, "CASE_LOG", CaseLog(db_url))
-    return give_disposition.ActionGiveDisposition(), rasa_sdk_tracker(
+    """The triage form's validation, on a red flag that settles the check: it gives the
+    recommendation and writes its record."""
+    monkeypatch.setattr(result, "CASE_LOG", CaseLog(db_url))
+    return validate_triage_form.ValidateTriageForm(), rasa_sdk_tracker(
         sender, {"flags": ["bladder_bowel"], "emergency_number": "999"})
 
 
@@ -206,5 +208,6 @@ def test_a_slow_database_holds_up_only_its_own_conversation(db_url, monkeypatch,
         assert [m["response"] for m in messages] == [erasure.ALL_ERASED]
         assert what_is_stored(db_url, "p6") == (0, 0)
     else:
+        assert messages[-1]["response"] == "utter_disposition_emergency"
         assert what_is_stored(db_url, "p6")[0] == 2  # the conversation's record, and this one
     engine.dispose()
