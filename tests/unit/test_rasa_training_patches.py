@@ -153,7 +153,7 @@ def test_a_fine_tune_keys_every_trained_nlu_component_apart_and_rasa_still_accep
                    if name.startswith("train_") and node.constructor_name == "load"
                    and "Policy" not in node.uses.__name__]
     assert {tune.nodes[name].uses.__name__ for name in nlu_trained} >= {
-        "BatchCountVectorsFeaturizer", "LinearIntentClassifier",
+        "CountVectorsFeaturizer", "LinearIntentClassifier",
         "LinearResponseSelector"}
     for name in nlu_trained:
         assert tune.nodes[name].config["finetuning_epoch_fraction"] == 0.1, name
