@@ -25,8 +25,11 @@ Patches of Rasa's own code (monkeypatches), in this package:
   fingerprint depend on the hash seed, and `--finetune` refuse an unchanged model), the NLU
   given each retrieval response's name instead of its texts (wraps
   ResponsesSyncImporter.get_nlu_data), the spaCy model fingerprinted by its patterns.sha256
-  too (SpacyModel.fingerprint, SpacyNLP.fingerprint_addon), and every NLU component trained
-  in a fine-tune keyed apart from a full training's (wraps DefaultV1Recipe._add_nlu_train_node).
+  too (SpacyModel.fingerprint, SpacyNLP.fingerprint_addon), every NLU component trained
+  in a fine-tune keyed apart from a full training's (wraps DefaultV1Recipe._add_nlu_train_node),
+  each YAML content checked against Rasa's schema once, SpacyNLP's annotating pipes off while
+  it reads the training data, and sparse features fingerprinted by their arrays' bytes
+  instead of their values written as text (Features.fingerprint).
   Installed by bot.language.components.importer, named in config.yml's `importers` (Rasa
   imports it before it reads the training data). Tests: tests/unit/test_rasa_training_patches.py,
   tests/integration/test_response_selection.py.

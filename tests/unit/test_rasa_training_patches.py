@@ -250,3 +250,94 @@ def test_training_reads_its_data_without_the_annotating_spacy_pipes(importer):
     assert sum(len(t) for t in ours) > 2000
     # a message at inference still gets the annotations (here: the detector's reading)
     assert nlp("i cant feel my groin when i wipe")._.screens
+
+
+def sparse_feature(values, shape=None, origin="words"):
+    import numpy as np
+    import scipy.sparse
+    from rasa.shared.nlu.training_data.features import Features
+
+    matrix = scipy.sparse.coo_matrix(np.asarray(values, dtype=np.int64))
+    if shape is not None:
+        matrix = scipy.sparse.coo_matrix((matrix.data, (matrix.row, matrix.col)), shape=shape)
+    return Features(matrix, "sentence", "text", origin)
+
+
+def test_sparse_features_are_fingerprinted_by_their_values_positions_and_shape():
+    """7. The same values give the same fingerprint; a value, a position, the shape, the
+    origin changed give another; a dense feature keeps Rasa's own fingerprint."""
+    import numpy as np
+    from rasa.shared.nlu.training_data.features import Features
+
+    rng = np.random.default_rng(3)
+    values = rng.integers(0, 3, (40, 300)) * (rng.random((40, 300)) < 0.05)
+    first = sparse_feature(values).fingerprint()
+    assert sparse_feature(values.copy()).fingerprint() == first
+    changed = values.copy()
+    changed[20, 150] = 7  # in the middle, where Rasa's own text of a matrix is long
+    moved = np.roll(values, 1, axis=1)
+    assert len({first, sparse_feature(changed).fingerprint(),
+                sparse_feature(moved).fingerprint(),
+                sparse_feature(values, shape=(40, 301)).fingerprint(),
+                sparse_feature(values, origin="chars").fingerprint()}) == 5
+    dense = Features(values.astype(np.float32), "sentence", "text", "dense")
+    assert dense.fingerprint() == Features._rasa_fingerprint(
+        Features(values.astype(np.float32), "sentence", "text", "dense"))
+
+
+def test_a_sparse_fingerprint_is_the_same_in_another_process_and_much_cheaper_than_rasa_s():
+    """Rasa's cache compares fingerprints across trainings: they must not depend on the
+    process. And the point of it: Rasa wrote every value as text (1-2 s a featurizer)."""
+    import time
+
+    import numpy as np
+    from rasa.shared.nlu.training_data.features import Features
+
+    script = ("import numpy as np, bot.language.components.importer, "
+              "tests.unit.test_rasa_training_patches as t; "
+              "v = np.arange(600).reshape(20, 30) % 4; print(t.sparse_feature(v).fingerprint())")
+    other = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                           text=True, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    here = sparse_feature(np.arange(600).reshape(20, 30) % 4).fingerprint()
+    assert other.stdout.strip().splitlines()[-1] == here
+
+    rng = np.random.default_rng(5)
+    big = rng.integers(1, 4, (3000, 2000)) * (rng.random((3000, 2000)) < 0.01)
+    ours = sparse_feature(big)
+    start = time.perf_counter()
+    ours.fingerprint()
+    ours_s = time.perf_counter() - start
+    start = time.perf_counter()
+    Features._rasa_fingerprint(sparse_feature(big))
+    rasa_s = time.perf_counter() - start
+    assert ours_s * 5 < rasa_s, (ours_s, rasa_s)
+
+
+def test_a_kept_token_fingerprint_is_rasa_s_and_follows_rasa_s_own_changes_of_a_token():
+    """8. Kept until the token changes: RegexFeaturizer (in config.yml) marks the tokens that
+    match a lookup table through Token.set, after the tokenizer; the fingerprint must follow."""
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.nlu.featurizers.sparse_featurizer.regex_featurizer import RegexFeaturizer
+    from rasa.nlu.tokenizers.tokenizer import Token
+    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    storage = LocalModelStorage(Path(__import__("tempfile").mkdtemp()))
+    context = ExecutionContext(GraphSchema({}), "test")
+    message = Message(data={TEXT: "my back hurts after leg press"})
+    WhitespaceTokenizer.create(WhitespaceTokenizer.get_default_config(), storage,
+                               Resource("t"), context).process([message])
+    tokens = message.get("text_tokens")
+    before = [token.fingerprint() for token in tokens]
+    assert before == [Token._rasa_fingerprint(token) for token in tokens]
+    regex = RegexFeaturizer.create(RegexFeaturizer.get_default_config(), storage,
+                                   Resource("r"), context)
+    regex.train(TrainingData(lookup_tables=[{"name": "exercise",
+                                             "elements": ["leg press", "squat"]}]))
+    regex.process([message])
+    after = [token.fingerprint() for token in tokens]
+    assert after == [Token._rasa_fingerprint(token) for token in tokens]
+    assert after != before  # the tokens' "pattern" data changed, and their fingerprints
