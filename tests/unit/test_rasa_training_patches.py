@@ -130,7 +130,7 @@ def test_the_spacy_model_s_fingerprint_follows_its_patterns(tmp_path):
     assert deep_container_fingerprint(SpacyModel(None, str(tmp_path))) == str(tmp_path)
 
 
-def graph(is_finetuning):
+def graph_schemas(is_finetuning=False):
     from rasa.engine.recipes.recipe import Recipe
     from rasa.shared.data import TrainingType
     from rasa.shared.utils.io import read_model_configuration
@@ -139,7 +139,11 @@ def graph(is_finetuning):
     recipe = Recipe.recipe_for_name(config.get("recipe"))
     return recipe.graph_config_for_recipe(
         copy.deepcopy(config), {"finetuning_epoch_fraction": 0.1},
-        training_type=TrainingType.BOTH, is_finetuning=is_finetuning).train_schema
+        training_type=TrainingType.BOTH, is_finetuning=is_finetuning)
+
+
+def graph(is_finetuning):
+    return graph_schemas(is_finetuning).train_schema
 
 
 def test_a_fine_tune_keys_every_trained_nlu_component_apart_and_rasa_still_accepts_it():
@@ -228,10 +232,18 @@ def test_training_reads_its_data_without_the_annotating_spacy_pipes(importer):
         pytest.fail("no spaCy pipeline at build/spacy_model: run `make build-nlp`")
     context = ExecutionContext(GraphSchema({}), "test")
     config = {**SpacyNLP.get_default_config(), "model": str(model_path)}
-    spacy_nlp = SpacyNLP.create(config, None, Resource("spacy"), context)
+    # a served or tested model's SpaCy model (Rasa's predict graph builds it with `load`)
+    spacy_nlp = SpacyNLP.load(config, None, Resource("spacy"), context)
     model = spacy_nlp.provide()
     nlp = model.model
     assert set(ANNOTATING_PIPES) <= set(nlp.pipe_names)
+    # the training graph's (built with `create`) does not load those pipes at all
+    for_training = SpacyNLP.create(config, None, Resource("spacy"), context)
+    assert not set(ANNOTATING_PIPES) & set(for_training.provide().model.pipe_names)
+    assert for_training.provide().fingerprint() == model.fingerprint()
+    schemas = graph_schemas()
+    assert schemas.train_schema.nodes["provide_SpacyNLP0"].constructor_name == "create"
+    assert schemas.predict_schema.nodes["provide_SpacyNLP0"].constructor_name == "load"
     tokenizer = SpacyTokenizer.create(SpacyTokenizer.get_default_config(), None,
                                       Resource("tokens"), context)
     examples = importer.get_nlu_data().training_examples
@@ -247,6 +259,11 @@ def test_training_reads_its_data_without_the_annotating_spacy_pipes(importer):
     assert nlp.disabled == [] and nlp.pipe_names[-len(ANNOTATING_PIPES):] == list(
         ANNOTATING_PIPES)
     assert ours == tokens(SpacyNLP._rasa_process_training_data)
+    data = TrainingData([copy.deepcopy(m) for m in sample])
+    tokenizer.process_training_data(SpacyNLP.process_training_data(
+        for_training, data, for_training.provide()))
+    assert ours == [[(t.text, t.start, t.end, t.lemma, t.data) for t in m.get("text_tokens")
+                     or []] for m in data.training_examples]
     assert sum(len(t) for t in ours) > 2000
     # a message at inference still gets the annotations (here: the detector's reading)
     assert nlp("i cant feel my groin when i wipe")._.screens
