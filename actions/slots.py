@@ -73,7 +73,7 @@ def _hints(entities) -> List[str]:
     return found
 
 
-FORM = "triage_form"
+FORM = "triage_form"  # the triage form (domain.yml; its validation: actions/validate_triage_form)
 # Before the triage form's last validation gave the recommendation (session 14), an action
 # after the form did: conversations stored then still mark their results with it.
 EARLIER_RESULT_ACTION = "action_give_disposition"

@@ -23,7 +23,7 @@ from actions import result, slots
 from actions.answer_question import question_response
 from bot.clinical import answers, triage
 
-FORM = "triage_form"
+FORM = slots.FORM
 # Intents that leave the question unanswered on purpose: the form steps aside, a rule
 # answers them, and the form then asks its question again. Their words are never read as an
 # answer: "what's the difference between moderate and severe?" is not "severe".
