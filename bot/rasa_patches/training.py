@@ -326,7 +326,10 @@ def read_training_data_without_spacy_pipes(names) -> None:
         name = config.get("model")
         if not name:
             return rasa_create(config, model_storage, resource, execution_context)  # its error
-        nlp = spacy.load(name, disable=["parser"], exclude=list(skipped))
+        try:
+            nlp = spacy.load(name, disable=["parser"], exclude=list(skipped))
+        except OSError:  # no pipeline there: Rasa's own load says so, with its advice
+            return rasa_create(config, model_storage, resource, execution_context)
         cls.ensure_proper_language_model(nlp)
         return cls(SpacyModel(model=nlp, model_name=name), {**cls.get_default_config(), **config})
 

@@ -244,6 +244,11 @@ def test_training_reads_its_data_without_the_annotating_spacy_pipes(importer):
     schemas = graph_schemas()
     assert schemas.train_schema.nodes["provide_SpacyNLP0"].constructor_name == "create"
     assert schemas.predict_schema.nodes["provide_SpacyNLP0"].constructor_name == "load"
+    # a missing pipeline still gets Rasa's own error, with its advice
+    from rasa.nlu.utils.spacy_utils import InvalidModelError
+    with pytest.raises(InvalidModelError):
+        SpacyNLP.create({**config, "model": str(ROOT / "build" / "nowhere")}, None,
+                        Resource("spacy"), context)
     tokenizer = SpacyTokenizer.create(SpacyTokenizer.get_default_config(), None,
                                       Resource("tokens"), context)
     examples = importer.get_nlu_data().training_examples
