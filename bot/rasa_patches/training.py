@@ -48,6 +48,12 @@ so that its training cache and `rasa train --finetune` work for this bot (issue 
    training graph's SpacyNLP with `create` and a served or tested model's with `load` (which
    Rasa leaves to `create`); `create` now loads the pipeline without the annotating pipes and
    `load` with all of them. Loading it: 2.5-2.7 -> 0.4 s of every training.
+   The training graph also builds a second SpacyNLP with `load`, for its node that reads the
+   training data (`run_SpacyNLP0`: Rasa's recipe gives every run node `load`); that node is
+   handed the provider's pipeline and never uses its own, yet Rasa's `load` read the whole
+   pipeline again (medspaCy's import and ConText's rules included: 1.8 s of a 20 s retraining,
+   py-spy). A `load` for a node whose function is `process_training_data` now shares the
+   pipeline `create` loaded (the same model path and patterns).
 
 7. After every node, Rasa's training cache fingerprints the node's output, and the training
    data's fingerprint is each message's, which is each of its features' (Features.fingerprint).
@@ -294,6 +300,22 @@ def _check_each_yaml_content_once() -> None:
     validation._rasa_validate_yaml_schema = rasa_validate  # for the tests
 
 
+def _stamp(path: Path):
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size
+
+
+def reads_training_data(execution_context) -> bool:
+    """Whether the graph node being built reads the training data (its function is
+    `process_training_data`: a training graph's node, never a served model's)."""
+    schema = getattr(execution_context, "graph_schema", None)
+    node = schema.nodes.get(execution_context.node_name) if schema is not None else None
+    return node is not None and node.fn == "process_training_data"
+
+
 def read_training_data_without_spacy_pipes(names) -> None:
     """6. SpacyNLP.process_training_data with the pipes `names` switched off."""
     from rasa.nlu.utils.spacy_utils import SpacyNLP
@@ -317,6 +339,7 @@ def read_training_data_without_spacy_pipes(names) -> None:
     SpacyNLP.process_training_data = process_training_data
 
     rasa_create = getattr(SpacyNLP, "_rasa_create", SpacyNLP.create)
+    loaded = {}  # the last training pipeline: {(path, patterns' hash, its stamp): nlp}
 
     def create(cls, config, model_storage, resource, execution_context):
         """The training graph's SpaCy model, without the pipes `names`."""
@@ -326,19 +349,28 @@ def read_training_data_without_spacy_pipes(names) -> None:
         name = config.get("model")
         if not name:
             return rasa_create(config, model_storage, resource, execution_context)  # its error
-        try:
-            nlp = spacy.load(name, disable=["parser"], exclude=list(skipped))
-        except OSError:  # no pipeline there: Rasa's own load says so, with its advice
-            return rasa_create(config, model_storage, resource, execution_context)
-        cls.ensure_proper_language_model(nlp)
+        key = (str(name), patterns_hash(name), _stamp(Path(str(name)) / "config.cfg"))
+        nlp = loaded.get(key) if key[1] and key[2] else None
+        if nlp is None:
+            try:
+                nlp = spacy.load(name, disable=["parser"], exclude=list(skipped))
+            except OSError:  # no pipeline there: Rasa's own load says so, with its advice
+                return rasa_create(config, model_storage, resource, execution_context)
+            cls.ensure_proper_language_model(nlp)
+            loaded.clear()
+            loaded[key] = nlp
         return cls(SpacyModel(model=nlp, model_name=name), {**cls.get_default_config(), **config})
 
     def load(cls, config, model_storage, resource, execution_context, **kwargs):
-        """A served or tested model's SpaCy model: Rasa's own, every pipe."""
+        """A served or tested model's SpaCy model: Rasa's own, every pipe. The training
+        graph's node that reads the training data gets the training's pipeline."""
+        if reads_training_data(execution_context):
+            return create(cls, config, model_storage, resource, execution_context)
         return rasa_create(config, model_storage, resource, execution_context)
 
     for function, rasa_function in ((create, rasa_create), (load, rasa_create)):
         function.__annotations__ = typing.get_type_hints(rasa_function)
     SpacyNLP._rasa_create = rasa_create
     SpacyNLP.create, SpacyNLP.load = classmethod(create), classmethod(load)
+
 

@@ -244,6 +244,18 @@ def test_training_reads_its_data_without_the_annotating_spacy_pipes(importer):
     schemas = graph_schemas()
     assert schemas.train_schema.nodes["provide_SpacyNLP0"].constructor_name == "create"
     assert schemas.predict_schema.nodes["provide_SpacyNLP0"].constructor_name == "load"
+    # the training graph's node that reads the data is built with `load` too: it gets the
+    # training's pipeline (the same object), a served model's nodes the whole one
+    run_node = schemas.train_schema.nodes["run_SpacyNLP0"]
+    assert (run_node.constructor_name, run_node.fn) == ("load", "process_training_data")
+    in_training = SpacyNLP.load(config, None, Resource("spacy"), ExecutionContext(
+        schemas.train_schema, node_name="run_SpacyNLP0"))
+    assert in_training.provide().model is for_training.provide().model
+    for node_name in ("provide_SpacyNLP0", "run_SpacyNLP0"):
+        assert node_name in schemas.predict_schema.nodes
+        served = SpacyNLP.load(config, None, Resource("spacy"), ExecutionContext(
+            schemas.predict_schema, node_name=node_name))
+        assert set(ANNOTATING_PIPES) <= set(served.provide().model.pipe_names)
     # a missing pipeline still gets Rasa's own error, with its advice
     from rasa.nlu.utils.spacy_utils import InvalidModelError
     with pytest.raises(InvalidModelError):
@@ -363,3 +375,4 @@ def test_a_kept_token_fingerprint_is_rasa_s_and_follows_rasa_s_own_changes_of_a_
     after = [token.fingerprint() for token in tokens]
     assert after == [Token._rasa_fingerprint(token) for token in tokens]
     assert after != before  # the tokens' "pattern" data changed, and their fingerprints
+
