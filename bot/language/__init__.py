@@ -26,5 +26,10 @@ def run_rasa(args: List[str]) -> None:
     """Rasa's command line (`rasa ARGS...`) in this process, after this package's imports."""
     from rasa.__main__ import main as rasa_main
 
+    if args[:1] == ["train"]:
+        from bot.rasa_patches import training
+
+        training.share_the_validation_s_importer()  # bot/rasa_patches/training.py, 9.
+
     sys.argv = ["rasa", *args]  # Rasa parses sys.argv
     rasa_main()

@@ -376,3 +376,51 @@ def test_a_kept_token_fingerprint_is_rasa_s_and_follows_rasa_s_own_changes_of_a_
     assert after == [Token._rasa_fingerprint(token) for token in tokens]
     assert after != before  # the tokens' "pattern" data changed, and their fingerprints
 
+
+def test_rasa_train_gives_its_training_the_importer_its_validation_built(monkeypatch, tmp_path):
+    """9.: Rasa's own `rasa train` builds the project's importer twice (its validation's and
+    its training's), ours once, and both come to the same decision (a dry run: what the
+    training cache says needs training)."""
+    import argparse
+
+    import rasa
+    import rasa.cli.train
+
+    from bot.language.components.importer import ProjectImporter
+    from bot.rasa_patches import training
+
+    # what the training adds (augmentation, ...) is not for our importer; one that took it
+    # would get an importer of its own
+    config = str(ROOT / "config.yml")
+    assert not training.importers_take_any(config, {"augmentation_factor": 0, "debug_plots": 0})
+    assert training.importers_take_any(config, {"training_data_paths": ["elsewhere"]})
+    training.share_the_validation_s_importer()
+    ours = rasa.cli.train.run_training
+    rasa_run_training = ours.__wrapped__
+    parser = argparse.ArgumentParser()
+    rasa.cli.train.add_subparser(parser.add_subparsers(), parents=[])
+    args = parser.parse_args([
+        "train", "--dry-run", "--config", str(ROOT / "config.yml"),
+        "--domain", str(ROOT / "domain.yml"), "--data", str(ROOT / "data"),
+        "--out", str(tmp_path), "--augmentation", "0"])
+    built, codes = [], []
+    rasa_init, rasa_train = ProjectImporter.__init__, rasa.train
+
+    def init(self, *a, **k):
+        built.append(self)
+        rasa_init(self, *a, **k)
+
+    def train(*a, **k):
+        result = rasa_train(*a, **k)
+        codes.append(result.code)
+        return result
+
+    monkeypatch.setattr(ProjectImporter, "__init__", init)
+    monkeypatch.setattr(rasa, "train", train)
+    rasa_run_training(args)
+    assert len(built) == 2, "Rasa no longer builds two importers: patch 9 may go"
+    load = rasa.shared.importers.importer.TrainingDataImporter.load_from_config
+    ours(args)
+    assert len(built) == 3 and codes[0] == codes[1]
+    # the command's own importer is gone afterwards (the next command reads the files again)
+    assert rasa.shared.importers.importer.TrainingDataImporter.load_from_config is load
