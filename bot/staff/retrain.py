@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import time
@@ -150,6 +151,29 @@ def choose(previous: Optional[dict], current: Dict[str, str], model_exists: bool
     return FULL, f"{', '.join(changed)} changed"
 
 
+# How the training's process allocates memory (glibc) and runs BLAS. glibc gives a large block
+# (above 128 KB, or what it has learnt since) straight back to the kernel when it is freed,
+# and the next one comes back page by page: the regressions' products are 0.7-4 MB arrays,
+# hundreds of them in a fit, and one fit of the intent regression took 946,000 page faults
+# and 8 s of system time (5.9 s wall; 2.7 s with blocks up to 32 MB kept in the process).
+# OpenBLAS's second thread only spun (system time) beside scipy's single-threaded sparse
+# products. Retraining after one NLU line, alternating in a copy of the project: 23.4 and
+# 24.9 s -> 20.2 and 20.2 s, then 19.2/20.1 -> 18.7/19.1 s with one BLAS thread (2026-12-04,
+# docs/benchmarks-notes.md, "Session 15"). A setting already in the environment wins.
+TRAINING_ENV = {
+    "MALLOC_MMAP_THRESHOLD_": str(32 * 1024 * 1024),
+    "MALLOC_TRIM_THRESHOLD_": str(128 * 1024 * 1024),
+    "OPENBLAS_NUM_THREADS": "1",
+}
+
+
+def training_env(environ=None) -> Dict[str, str]:
+    env = dict(os.environ if environ is None else environ)
+    for key, value in TRAINING_ENV.items():
+        env.setdefault(key, value)
+    return env
+
+
 def record_path(model: Path) -> Path:
     name = model.name[:-len(".tar.gz")] if model.name.endswith(".tar.gz") else model.stem
     return model.with_name(f"{name}.inputs.json")
@@ -224,12 +248,14 @@ def main(argv=None) -> int:
 
     start = time.monotonic()
     status = subprocess.call(rasa_train(model, previous_model if mode == FINETUNE else None,
-                                        args.debug, args.node_times, validate=mode == FULL))
+                                        args.debug, args.node_times, validate=mode == FULL),
+                             env=training_env())
     if status != 0 and mode == FINETUNE:
         say("Rasa could not fine-tune the previous model (see its message above): "
             "a full training instead")
         mode = FULL
-        status = subprocess.call(rasa_train(model, debug=args.debug, node_times=args.node_times))
+        status = subprocess.call(rasa_train(model, debug=args.debug, node_times=args.node_times),
+                                 env=training_env())
     if status != 0:
         return status
     in_a_row = 0

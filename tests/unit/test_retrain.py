@@ -134,7 +134,8 @@ def test_a_refused_fine_tune_becomes_a_full_training_and_the_record_says_so(proj
     model, parts = after_two_fine_tunes(project, monkeypatch)
     commands = []
 
-    def call(command):
+    def call(command, env=None):
+        assert env["MALLOC_MMAP_THRESHOLD_"]  # the training's settings (TRAINING_ENV)
         commands.append(command)
         return 1 if "--finetune" in command else 0  # Rasa refuses: a new label
 
@@ -149,7 +150,7 @@ def test_a_refused_fine_tune_becomes_a_full_training_and_the_record_says_so(proj
 
 def test_a_fine_tune_counts_the_fine_tunes_in_a_row(project, monkeypatch):
     model, parts = after_two_fine_tunes(project, monkeypatch)
-    monkeypatch.setattr(retrain.subprocess, "call", lambda command: 0)
+    monkeypatch.setattr(retrain.subprocess, "call", lambda command, env=None: 0)
     assert retrain.main(["--model", "models/triage.tar.gz", "--finetune"]) == 0
     assert json.loads(retrain.record_path(model).read_text())["finetunes_in_a_row"] == 3
     assert retrain.main(["--model", "models/triage.tar.gz"]) == 0  # nothing changed now
@@ -195,3 +196,37 @@ def test_rule_policy_learns_the_same_without_augmented_stories(tmp_path):
     augmented, plain = tables.values()
     assert augmented.pop("trackers") > plain.pop("trackers")  # Rasa did augment
     assert augmented == plain and len(plain["rules"]) > 100
+
+
+FAULTS = """
+import resource, warnings
+import numpy as np, scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+warnings.filterwarnings("ignore")  # not converged in 15 iterations: not the point
+X = sp.random(1500, 8000, density=0.006, format="csr", random_state=0)
+y = np.random.default_rng(0).integers(0, 32, 1500)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+LogisticRegression(C=30.0, solver="newton-cg", max_iter=15).fit(X, y)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+def test_the_training_s_process_keeps_its_large_blocks_instead_of_faulting_them_in_again():
+    """retrain.TRAINING_ENV: with glibc's defaults the blocks of a regression's products come
+    back from the kernel page by page (134,000 page faults in this small fit, 8,600 with the
+    settings); the training runs with settings that keep them. Fails if the allocator stops
+    reading them."""
+    import os
+    import subprocess
+    import sys
+
+    def faults(env) -> int:
+        out = subprocess.run([sys.executable, "-c", FAULTS], env=env, capture_output=True,
+                             text=True, check=True).stdout
+        return int(out.split()[-1])
+
+    plain = {k: v for k, v in os.environ.items() if k not in retrain.TRAINING_ENV}
+    assert faults(plain) > 80_000
+    assert faults(retrain.training_env(plain)) < 20_000
+    # a setting of the operator's own is kept
+    assert retrain.training_env({"OPENBLAS_NUM_THREADS": "2"})["OPENBLAS_NUM_THREADS"] == "2"
