@@ -424,3 +424,28 @@ def test_rasa_train_gives_its_training_the_importer_its_validation_built(monkeyp
     assert len(built) == 3 and codes[0] == codes[1]
     # the command's own importer is gone afterwards (the next command reads the files again)
     assert rasa.shared.importers.importer.TrainingDataImporter.load_from_config is load
+
+
+def test_every_spelling_of_the_same_nlu_data_call_reads_the_files_once(monkeypatch):
+    """10.: Rasa's start of training, its validation and its graph ask for the NLU data with
+    and without the language; the files are read once and every caller gets the same data."""
+    from rasa.shared.importers.rasa import RasaFileImporter
+
+    reads = []
+    rasa_read = RasaFileImporter.get_nlu_data
+
+    def read(self, language="en"):
+        reads.append(language)
+        return rasa_read(self, language)
+
+    monkeypatch.setattr(RasaFileImporter, "get_nlu_data", read)
+    fresh = load()
+    first = fresh.get_nlu_data()
+    assert fresh.get_nlu_data("en") is first and fresh.get_nlu_data(language="en") is first
+    fresh.get_domain()  # the responses' sync reads the NLU data too
+    assert reads == ["en"]
+    # Rasa's own caching keeps each spelling apart: the premise of the patch
+    from rasa.shared.importers.importer import E2EImporter
+    assert E2EImporter._rasa_get_nlu_data(fresh) is not E2EImporter._rasa_get_nlu_data(
+        fresh, language="en")
+    assert fresh.get_nlu_data("fr") is not first and reads == ["en", "fr"]
