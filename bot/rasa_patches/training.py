@@ -89,6 +89,11 @@ so that its training cache and `rasa train --finetune` work for this bot (issue 
    end-to-end importers now keep it by language: every spelling of the same call gets the
    same data, once.
 
+11. Rasa writes the model's archive at gzip's highest level (9): 0.62 s of every training
+   for an archive of 3,800,591 bytes, against 0.14 s and 3,807,228 bytes (0.2 % more) at
+   level 6, gzip's own default (8.7 MB of files, 2026-12-04). The archive is written at 6;
+   Rasa reads it as before.
+
 Installed once per process by bot.language.components.importer (named in config.yml's
 `importers`, so every Rasa command that reads the training data has it before it reads
 anything). Tests: tests/unit/test_rasa_training_patches.py, and
@@ -117,6 +122,7 @@ def install() -> None:
     _fingerprint_sparse_features_by_their_bytes()
     _keep_token_fingerprints()
     _nlu_data_kept_by_language()
+    _model_archive_at_gzip_s_default_level()
 
 
 def _keep_token_fingerprints() -> None:
@@ -152,6 +158,26 @@ def _nlu_data_kept_by_language() -> None:
         get_nlu_data.__doc__ = rasa_get_nlu_data.__doc__
         cls.get_nlu_data = get_nlu_data
         cls._rasa_get_nlu_data = rasa_get_nlu_data
+
+
+MODEL_ARCHIVE_LEVEL = 6
+
+
+def _model_archive_at_gzip_s_default_level() -> None:
+    """11. The model's archive written at gzip's level 6, not 9."""
+    from rasa.engine.storage import local_model_storage
+
+    rasa_tar = local_model_storage.TarSafe
+
+    class TarSafe(rasa_tar):
+        @classmethod
+        def open(cls, name=None, mode="r", fileobj=None, bufsize=10240, **kwargs):
+            if mode == "w:gz":
+                kwargs.setdefault("compresslevel", MODEL_ARCHIVE_LEVEL)
+            return super().open(name, mode, fileobj, bufsize, **kwargs)
+
+    local_model_storage.TarSafe = TarSafe
+    local_model_storage._rasa_TarSafe = rasa_tar
 
 
 def sparse_fingerprint(matrix) -> str:

@@ -449,3 +449,31 @@ def test_every_spelling_of_the_same_nlu_data_call_reads_the_files_once(monkeypat
     assert E2EImporter._rasa_get_nlu_data(fresh) is not E2EImporter._rasa_get_nlu_data(
         fresh, language="en")
     assert fresh.get_nlu_data("fr") is not first and reads == ["en", "fr"]
+
+
+def test_the_model_archive_is_written_at_gzip_s_default_level_and_rasa_reads_it(tmp_path):
+    """11.: Rasa's own LocalModelStorage packs the trained model again (the storage and the
+    configuration of models/triage.tar.gz); the archive is at level 6 (gzip's header says
+    which: 2 for 9, 0 for 6) and Rasa unpacks it to the same model."""
+    from rasa.engine.graph import GraphModelConfiguration
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+
+    model = ROOT / "models" / "triage.tar.gz"
+    if not model.exists():
+        pytest.fail("no trained model at models/triage.tar.gz: run `make train`")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    storage, metadata = LocalModelStorage.from_model_archive(tmp_path / "a", model)
+    configuration = GraphModelConfiguration(
+        metadata.train_schema, metadata.predict_schema, metadata.training_type,
+        metadata.assistant_id, metadata.language, metadata.core_target, metadata.nlu_target)
+    again = tmp_path / "again.tar.gz"
+    storage.create_model_package(again, configuration, metadata.domain)
+    assert again.read_bytes()[8] == 0  # XFL: 2 is level 9 (Rasa's), 4 level 1
+    _, read = LocalModelStorage.from_model_archive(tmp_path / "b", again)
+    assert read.predict_schema.as_dict() == metadata.predict_schema.as_dict()
+    assert read.domain.fingerprint() == metadata.domain.fingerprint()
+    files = {p.relative_to(tmp_path / "a"): p.read_bytes()
+             for p in (tmp_path / "a").rglob("*") if p.is_file()}
+    assert len(files) > 5 and files == {p.relative_to(tmp_path / "b"): p.read_bytes()
+                                        for p in (tmp_path / "b").rglob("*") if p.is_file()}
