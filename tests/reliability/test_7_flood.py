@@ -189,9 +189,10 @@ def test_a_flood_from_one_sender_or_one_address_does_not_hurt_the_others(
             flooded["flooders"]
         assert flooder["per_second"] <= MOST_PER_CONNECTION_PER_SECOND * connections, flooder
     # Issue 18's target is 1.5; on this 2-core host, where the flooders, nginx and the
-    # servers share the cores, runs gave 0.61 to 1.98 (docs/operations.md), so CI holds the
-    # line where a fairness failure would show (people starved behind the flood), and the
-    # summary line reports the ratio against the target.
+    # servers share the cores, runs gave 0.61 to 1.98 while nginx refused at full speed, 0.74
+    # and 1.14 since it refuses slowly, with the runs without the flood alone a third apart
+    # (docs/operations.md), so CI holds the line where a fairness failure would show (people
+    # starved behind the flood), and the summary line reports the ratio against the target.
     assert ratio <= FAIRNESS_CEILING, figures["details"]["flood"]
 
 
