@@ -52,8 +52,8 @@ so that its training cache and `rasa train --finetune` work for this bot (issue 
    training data (`run_SpacyNLP0`: Rasa's recipe gives every run node `load`); that node is
    handed the provider's pipeline and never uses its own, yet Rasa's `load` read the whole
    pipeline again (medspaCy's import and ConText's rules included: 1.8 s of a 20 s retraining,
-   py-spy). A `load` for a node whose function is `process_training_data` now shares the
-   pipeline `create` loaded (the same model path and patterns).
+   py-spy). A `load` in a training graph (one with a `process_training_data` node) now
+   shares the pipeline `create` loaded (the same model path, patterns and files).
 
 7. After every node, Rasa's training cache fingerprints the node's output, and the training
    data's fingerprint is each message's, which is each of its features' (Features.fingerprint).
@@ -366,12 +366,13 @@ def _stamp(path: Path):
     return status.st_mtime_ns, status.st_size
 
 
-def reads_training_data(execution_context) -> bool:
-    """Whether the graph node being built reads the training data (its function is
-    `process_training_data`: a training graph's node, never a served model's)."""
+def in_a_training_graph(execution_context) -> bool:
+    """Whether the graph node being built is a training graph's: one that reads the training
+    data (a node whose function is `process_training_data`), never a served or tested
+    model's graph."""
     schema = getattr(execution_context, "graph_schema", None)
-    node = schema.nodes.get(execution_context.node_name) if schema is not None else None
-    return node is not None and node.fn == "process_training_data"
+    return schema is not None and any(node.fn == "process_training_data"
+                                      for node in schema.nodes.values())
 
 
 def read_training_data_without_spacy_pipes(names) -> None:
@@ -420,9 +421,9 @@ def read_training_data_without_spacy_pipes(names) -> None:
         return cls(SpacyModel(model=nlp, model_name=name), {**cls.get_default_config(), **config})
 
     def load(cls, config, model_storage, resource, execution_context, **kwargs):
-        """A served or tested model's SpaCy model: Rasa's own, every pipe. The training
-        graph's node that reads the training data gets the training's pipeline."""
-        if reads_training_data(execution_context):
+        """A served or tested model's SpaCy model: Rasa's own, every pipe. A training graph's
+        node (the one that reads the training data) gets the training's pipeline."""
+        if in_a_training_graph(execution_context):
             return create(cls, config, model_storage, resource, execution_context)
         return rasa_create(config, model_storage, resource, execution_context)
 
@@ -430,7 +431,6 @@ def read_training_data_without_spacy_pipes(names) -> None:
         function.__annotations__ = typing.get_type_hints(rasa_function)
     SpacyNLP._rasa_create = rasa_create
     SpacyNLP.create, SpacyNLP.load = classmethod(create), classmethod(load)
-
 
 
 def importers_take_any(config_path, args) -> bool:

@@ -3,8 +3,9 @@ since the last training.
 
 - NLU examples changed (data/nlu/, intents' examples; responses, rules or stories may have
   changed too): a full `rasa train` (every NLU component retrains; the policies come from the
-  cache): about 31 s since the intent classifier and the response selector are logistic
-  regressions (2026-12-03; 250-270 s with DIET and Rasa's neural selector). With --finetune
+  cache): 15-18 s on 2 cores since the intent classifier and the response selector are
+  logistic regressions and the training runs with TRAINING_ENV (2026-12-04; 250-270 s with
+  DIET and Rasa's neural selector). With --finetune
   (`make train FINETUNE=1`): `rasa train --finetune` from the previous model: the
   featurizers keep their vocabularies and the regressions retrain (the intent one from the
   previous weights when the features kept their width). Rasa refuses when a label was added

@@ -251,6 +251,10 @@ def test_training_reads_its_data_without_the_annotating_spacy_pipes(importer):
     in_training = SpacyNLP.load(config, None, Resource("spacy"), ExecutionContext(
         schemas.train_schema, node_name="run_SpacyNLP0"))
     assert in_training.provide().model is for_training.provide().model
+    # a fine-tune's graph builds them the same way
+    finetune = graph_schemas(is_finetuning=True).train_schema
+    assert [finetune.nodes[name].constructor_name
+            for name in ("provide_SpacyNLP0", "run_SpacyNLP0")] == ["create", "load"]
     for node_name in ("provide_SpacyNLP0", "run_SpacyNLP0"):
         assert node_name in schemas.predict_schema.nodes
         served = SpacyNLP.load(config, None, Resource("spacy"), ExecutionContext(
