@@ -181,3 +181,21 @@ def checkin_slots(environ=os.environ) -> Dict[str, str]:
     """The slots that put the check-in delays into the offer ({checkin_days_self_care}...)."""
     return {f"checkin_days_{level}": str(checkin_days(level, environ))
             for level in CHECKIN_LEVELS}
+
+
+DEFAULT_TURNS_AT_ONCE = 4
+
+
+def turns_at_once(environ=os.environ) -> int:
+    """TURNS_AT_ONCE: how many turns one Rasa server processes at a time (others wait in
+    line; 0 or `off`: no limit). bot/rasa_patches/server_hooks.py says why 4."""
+    raw = environ.get("TURNS_AT_ONCE", "").strip().lower() or str(DEFAULT_TURNS_AT_ONCE)
+    if raw == "off":
+        return 0
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ValueError(f"TURNS_AT_ONCE={raw!r}: give a whole number, 0 or more, or 'off'")
+    return value

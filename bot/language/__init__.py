@@ -26,6 +26,11 @@ def run_rasa(args: List[str]) -> None:
     """Rasa's command line (`rasa ARGS...`) in this process, after this package's imports."""
     from rasa.__main__ import main as rasa_main
 
+    if args[:1] == ["run"]:
+        from bot import settings
+        from bot.rasa_patches import server_hooks
+
+        server_hooks.limit_turns(settings.turns_at_once())  # a bad value stops the start here
     if args[:1] == ["train"]:
         from bot.rasa_patches import training
 

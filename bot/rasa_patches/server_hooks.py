@@ -15,6 +15,15 @@ not include one, and a channel's blueprint is mounted under /webhooks/<name>/. S
   through a context variable, never reloaded) or None, and the exception if it raised.
   `observe` must be cheap and must not raise; what it raises is logged and swallowed.
 
+- `limit_turns(n)`: at most n turns processed at once in this server (the wrapper of
+  `MessageProcessor.handle_message`, inside the conversation's lock, so that a message
+  waiting for its conversation holds no place); the others wait in line, first come first
+  served. Without it, every turn that calls the action server went back to the end of the
+  event loop's queue after each call, behind every other turn in flight: at 32 people the
+  p95 was 2.6x the median (810 against 314 ms); with 4 at once 347 against 262 ms, and
+  more messages a second (116 against 89), in a `make bench` pair of 2026-12-04
+  (docs/benchmarks-notes.md, "Session 15").
+
 Pinned to Rasa 3.6.x: `install` refuses other versions, and tests/unit/test_server_hooks.py
 fails when `serve_application` stops calling `configure_app`, or when `handle_message` or
 `save_tracker` change signature.
@@ -29,6 +38,7 @@ from typing import Any, Callable, List, Optional
 logger = logging.getLogger(__name__)
 
 _app_extensions: List[Callable] = []
+_turn_limit: dict = {"at_once": 0, "semaphore": None}
 _turn_observers: List[Callable] = []
 _saved = contextvars.ContextVar("bot_turn_saved_tracker", default=None)
 _installed = False
@@ -101,4 +111,26 @@ def install() -> None:
                     logger.exception("A turn observer failed.")
 
     Agent.handle_message = handle_message_observed
+
+    ORIGINALS["process_message"] = MessageProcessor.handle_message
+
+    async def handle_message_admitted(self, message):
+        semaphore = _turn_limit["semaphore"]
+        if semaphore is None:
+            return await ORIGINALS["process_message"](self, message)
+        async with semaphore:
+            return await ORIGINALS["process_message"](self, message)
+
+    MessageProcessor.handle_message = handle_message_admitted
     _installed = True
+
+
+def limit_turns(at_once: int) -> None:
+    """At most `at_once` turns processed at a time (0: no limit); the others wait in line."""
+    import asyncio
+
+    if at_once < 0:
+        raise ValueError("the number of turns at once must be 0 (no limit) or more")
+    install()
+    _turn_limit["at_once"] = at_once
+    _turn_limit["semaphore"] = asyncio.Semaphore(at_once) if at_once > 0 else None

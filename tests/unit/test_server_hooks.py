@@ -33,7 +33,9 @@ def test_the_methods_we_wrap_keep_their_signatures():
     assert list(inspect.signature(original).parameters) == ["self", "message"]
     assert "self.processor.handle_message" in inspect.getsource(original)
     assert "await self.save_tracker(tracker)" in inspect.getsource(
-        MessageProcessor.handle_message)
+        server_hooks.ORIGINALS["process_message"])
+    assert list(inspect.signature(server_hooks.ORIGINALS["process_message"]).parameters) == [
+        "self", "message"]
 
 
 def test_the_wrapped_app_gets_the_health_and_metrics_routes():
@@ -114,3 +116,44 @@ def test_the_action_servers_health_checks_the_database_the_actions_use(environ):
     from bot.storage.database import database_url as actions_database
 
     assert database_url(environ) == actions_database(environ)
+
+
+def test_rasa_processes_a_turn_inside_the_conversation_s_lock():
+    """limit_turns wraps MessageProcessor.handle_message: inside Agent.handle_message's lock,
+    so a message waiting for its own conversation holds no place in line."""
+    source = inspect.getsource(server_hooks.ORIGINALS.get("handle_message") or Agent.handle_message)
+    assert "self.lock_store.lock(" in source and "self.processor.handle_message(" in source
+    assert source.index("self.lock_store.lock(") < source.index("self.processor.handle_message(")
+
+
+def test_at_most_the_limit_of_turns_run_at_once_and_the_others_wait_in_line(monkeypatch):
+    server_hooks.install()
+    in_flight, most, started = [0], [0], []
+
+    async def turn(processor, message):
+        in_flight[0] += 1
+        most[0] = max(most[0], in_flight[0])
+        started.append(message)
+        await asyncio.sleep(0.01)  # a call to the action server
+        await asyncio.sleep(0.01)
+        in_flight[0] -= 1
+        return message
+
+    monkeypatch.setitem(server_hooks.ORIGINALS, "process_message", turn)
+
+    async def run(limit):
+        server_hooks.limit_turns(limit)
+        started.clear()
+        most[0] = 0
+        done = await asyncio.gather(*(MessageProcessor.handle_message(None, n)
+                                      for n in range(12)))
+        return done, most[0], list(started)
+
+    try:
+        done, peak, order = asyncio.run(run(3))
+        assert done == list(range(12)) and peak == 3 and order == list(range(12))
+        assert asyncio.run(run(0))[1] == 12  # 0: no limit
+    finally:
+        server_hooks.limit_turns(0)
+    with pytest.raises(ValueError):
+        server_hooks.limit_turns(-1)

@@ -42,3 +42,14 @@ def test_the_slots_filled_are_the_domain_slots():
     domain = yaml.safe_load((Path(__file__).parents[2] / "domain.yml").read_text())
     assert set(settings.REGION_SLOTS) == set(settings.region_slots({}))
     assert set(settings.REGION_SLOTS) <= set(domain["slots"])
+
+
+def test_turns_at_once_defaults_to_4_and_refuses_what_it_cannot_read():
+    from bot import settings
+
+    assert settings.turns_at_once({}) == 4
+    assert settings.turns_at_once({"TURNS_AT_ONCE": "8"}) == 8
+    assert settings.turns_at_once({"TURNS_AT_ONCE": "off"}) == 0
+    for bad in ("-1", "four", "2.5"):
+        with pytest.raises(ValueError, match="TURNS_AT_ONCE"):
+            settings.turns_at_once({"TURNS_AT_ONCE": bad})
