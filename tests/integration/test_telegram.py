@@ -144,6 +144,11 @@ def keyboard(message):
 
 
 def test_the_webhook_is_registered_at_start_with_the_secret(telegram_server, bot_api):
+    # Sanic runs the channel's after_server_start listener once the socket listens, so
+    # /status (what start_rasa waits for) can answer while setWebhook is still on its way.
+    deadline = time.monotonic() + 15
+    while not bot_api.sent("setwebhook") and time.monotonic() < deadline:
+        time.sleep(0.05)
     registrations = bot_api.sent("setwebhook")
     assert registrations and registrations[0]["url"] == PUBLIC_WEBHOOK
     assert registrations[0]["secret_token"] == SECRET
