@@ -12,6 +12,9 @@ Rasa server (bot.operations.rasa_server), per finished turn:
   triage_errors_total{kind}                   "turn_failed" (an exception), "action_failed"
                                               (the person got the service-problem reply)
   triage_rate_limited_total{channel, limit}   messages refused by bot.channels.rate_limit
+and, read at each scrape (turn_gauges):
+  triage_turns_in_progress                    turns processed now (at most TURNS_AT_ONCE)
+  triage_turns_waiting                        turns waiting for a place in line
 Action server (bot.operations.action_server), per action call:
   triage_action_calls_total{action, status}   calls by action and HTTP status
   triage_action_seconds{action}               an action's time (histogram)
@@ -24,7 +27,9 @@ records five or six (measured in docs/operations.md: no difference a turn could 
 """
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from typing import Callable, Tuple
+
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
 CHANNELS = ("rest", "socketio", "telegram")
 DISPOSITIONS = ("emergency", "urgent", "see_doctor", "self_care")
@@ -59,3 +64,12 @@ def exposition() -> tuple:
 
 def rate_limited(channel: str, limit: str) -> None:
     RATE_LIMITED.labels(channel_label(channel), limit).inc()
+
+
+def turn_gauges(turns_now: Callable[[], Tuple[int, int]]) -> None:
+    """The Rasa server's two gauges, read from `turns_now()` at each scrape (made here, on
+    request, so that the action server, which shares this module, does not export them)."""
+    Gauge("triage_turns_in_progress", "Turns being processed now (at most TURNS_AT_ONCE)"
+          ).set_function(lambda: turns_now()[0])
+    Gauge("triage_turns_waiting", "Turns waiting for a place in line (TURNS_AT_ONCE reached)"
+          ).set_function(lambda: turns_now()[1])

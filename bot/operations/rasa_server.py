@@ -17,6 +17,7 @@ from bot.operations import health, metrics
 from bot.rasa_patches import server_hooks
 
 SERVICE_PROBLEM = "utter_service_problem"  # bot.rasa_patches.action_failure's reply
+_gauges: list = []  # made once a process (prometheus_client refuses a name twice)
 
 
 def observe_turn(message: Any, seconds: float, tracker: Optional[Any],
@@ -105,3 +106,6 @@ def add_routes(app) -> None:
 def install() -> None:
     server_hooks.on_app(add_routes)
     server_hooks.on_turn(observe_turn)
+    if not _gauges:
+        metrics.turn_gauges(server_hooks.turns_now)
+        _gauges.append(True)

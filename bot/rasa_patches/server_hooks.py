@@ -22,7 +22,8 @@ not include one, and a channel's blueprint is mounted under /webhooks/<name>/. S
   event loop's queue after each call, behind every other turn in flight: at 32 people the
   p95 was 2.6x the median (810 against 314 ms); with 4 at once 347 against 262 ms, and
   more messages a second (116 against 89), in a `make bench` pair of 2026-12-04
-  (docs/benchmarks-notes.md, "Session 15").
+  (docs/benchmarks-notes.md, "Session 15"). `turns_now()` says how many turns are processed
+  and how many wait at this moment (bot.operations exports both as gauges).
 
 Pinned to Rasa 3.6.x: `install` refuses other versions, and tests/unit/test_server_hooks.py
 fails when `serve_application` stops calling `configure_app`, or when `handle_message` or
@@ -33,12 +34,13 @@ from __future__ import annotations
 import contextvars
 import logging
 import time
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, List, Optional, Tuple
 
 logger = logging.getLogger(__name__)
 
 _app_extensions: List[Callable] = []
-_turn_limit: dict = {"at_once": 0, "semaphore": None}
+_turn_limit: dict = {"semaphore": None}
+_turns = {"in_progress": 0, "waiting": 0}  # processed now, waiting for a place (turns_now)
 _turn_observers: List[Callable] = []
 _saved = contextvars.ContextVar("bot_turn_saved_tracker", default=None)
 _installed = False
@@ -116,10 +118,19 @@ def install() -> None:
 
     async def handle_message_admitted(self, message):
         semaphore = _turn_limit["semaphore"]
-        if semaphore is None:
+        if semaphore is not None:
+            _turns["waiting"] += 1
+            try:
+                await semaphore.acquire()
+            finally:
+                _turns["waiting"] -= 1
+        _turns["in_progress"] += 1
+        try:
             return await ORIGINALS["process_message"](self, message)
-        async with semaphore:
-            return await ORIGINALS["process_message"](self, message)
+        finally:
+            _turns["in_progress"] -= 1
+            if semaphore is not None:
+                semaphore.release()
 
     MessageProcessor.handle_message = handle_message_admitted
     _installed = True
@@ -132,5 +143,9 @@ def limit_turns(at_once: int) -> None:
     if at_once < 0:
         raise ValueError("the number of turns at once must be 0 (no limit) or more")
     install()
-    _turn_limit["at_once"] = at_once
     _turn_limit["semaphore"] = asyncio.Semaphore(at_once) if at_once > 0 else None
+
+
+def turns_now() -> Tuple[int, int]:
+    """(turns being processed, turns waiting for a place) in this server, at this moment."""
+    return _turns["in_progress"], _turns["waiting"]

@@ -24,6 +24,7 @@ from tests.conftest import ROOT, WIDGET_ORIGIN, start_rasa, stop
 
 SENDER_BURST = 20
 ADDRESS_BURST = 8
+TURNS_AT_ONCE = 2  # low, so that a handful of people at once make a line
 FLOODER = "127.0.0.77"  # a client address that is not exempt (loopback's others are routed)
 
 
@@ -32,7 +33,7 @@ def server(endpoints_file, logs_dir):
     process, url = start_rasa(endpoints_file, logs_dir / "rasa-operations.log", env={
         "RATE_LIMIT_SENDER": f"20/minute burst {SENDER_BURST}",
         "RATE_LIMIT_ADDRESS": f"30/minute burst {ADDRESS_BURST}",
-        "RATE_LIMIT_EXEMPT": "127.0.0.1"})
+        "RATE_LIMIT_EXEMPT": "127.0.0.1", "TURNS_AT_ONCE": str(TURNS_AT_ONCE)})
     try:
         yield url
     finally:
@@ -116,6 +117,43 @@ def test_metrics_count_messages_latency_and_dispositions(server, action_server):
     assert sample(actions, "triage_action_calls_total", action="validate_triage_form",
                   status="200") >= 1
     assert sample(actions, "triage_action_seconds_count", action="validate_triage_form") >= 1
+
+
+def test_turns_beyond_the_limit_wait_in_line_and_the_metrics_show_the_line(server, action_server):
+    """TURNS_AT_ONCE reaches the real server: of 12 people writing at once, at most 2 turns
+    are processed at any scrape, the others are seen waiting, and every one is answered."""
+    people = 12
+
+    async def run():
+        seen = []
+        async with aiohttp.ClientSession() as session:
+            async def turn(n):
+                async with session.post(f"{server}/webhooks/rest/webhook", json={
+                        "sender": f"line-{n}-{uuid.uuid4().hex[:6]}",
+                        "message": "I tweaked my lower back on the leg press"}) as answer:
+                    return answer.status, await answer.json()
+
+            async def scrape(until):
+                while not until.done():
+                    async with session.get(f"{server}/metrics") as answer:
+                        text = await answer.text()
+                    seen.append((sample(text, "triage_turns_in_progress"),
+                                 sample(text, "triage_turns_waiting")))
+                    await asyncio.sleep(0.005)
+
+            turns = asyncio.ensure_future(asyncio.gather(*(turn(n) for n in range(people))))
+            await scrape(turns)
+            results = await turns
+            async with session.get(f"{server}/metrics") as answer:
+                last = await answer.text()
+        return results, seen, last
+
+    results, seen, last = asyncio.run(run())
+    assert all(status == 200 and replies for status, replies in results)
+    assert max(in_progress for in_progress, _ in seen) <= TURNS_AT_ONCE
+    assert max(waiting for _, waiting in seen) >= 1, seen
+    assert (sample(last, "triage_turns_in_progress"), sample(last, "triage_turns_waiting")) \
+        == (0.0, 0.0)
 
 
 def test_a_conversation_over_its_limit_gets_a_clear_429_and_others_go_on(server):

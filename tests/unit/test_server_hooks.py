@@ -157,3 +157,37 @@ def test_at_most_the_limit_of_turns_run_at_once_and_the_others_wait_in_line(monk
         server_hooks.limit_turns(0)
     with pytest.raises(ValueError):
         server_hooks.limit_turns(-1)
+
+
+def test_a_turn_cancelled_in_line_or_in_progress_gives_its_place_back(monkeypatch):
+    """A client that goes away cancels its turn: the counts go back and no place is lost."""
+    server_hooks.install()
+    release = None
+
+    async def turn(processor, message):
+        await release.wait()
+        return message
+
+    monkeypatch.setitem(server_hooks.ORIGINALS, "process_message", turn)
+
+    async def run():
+        nonlocal release
+        release = asyncio.Event()
+        server_hooks.limit_turns(1)
+        first = asyncio.ensure_future(MessageProcessor.handle_message(None, 1))
+        second = asyncio.ensure_future(MessageProcessor.handle_message(None, 2))
+        await asyncio.sleep(0.01)
+        assert server_hooks.turns_now() == (1, 1)
+        second.cancel()  # gone while in line
+        await asyncio.sleep(0.01)
+        assert server_hooks.turns_now() == (1, 0)
+        first.cancel()  # gone while processed
+        await asyncio.sleep(0.01)
+        assert server_hooks.turns_now() == (0, 0)
+        release.set()
+        assert await asyncio.wait_for(MessageProcessor.handle_message(None, 3), 1) == 3
+
+    try:
+        asyncio.run(run())
+    finally:
+        server_hooks.limit_turns(0)
