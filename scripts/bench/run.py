@@ -291,9 +291,10 @@ class Bench:
                           str(action_port)], ROOT, env,
                          f"http://127.0.0.1:{action_port}/health", self.logs / "ours-actions.log")
         ours = Server("our Rasa server",
-                      # Rasa's own `run`, as the project starts it (bot.staff.rasa_command:
-                      # the spaCy pipeline's skops imported before TensorFlow)
-                      [PY, "-m", "bot.staff.rasa_command", "run", "--model", str(self.our_model),
+                      # the project's launcher, as make run and the cluster start it:
+                      # Rasa's `run` with the turn limit, /metrics counting every turn and
+                      # the channels' rate limits (bot.channels.serve)
+                      [PY, "-m", "bot.channels.serve", "--model", str(self.our_model),
                        "--port", str(ours_port),
                        "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
                       self.ours, rasa_env, f"http://127.0.0.1:{ours_port}/",
