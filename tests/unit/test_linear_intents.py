@@ -240,22 +240,23 @@ def test_the_ranking_is_rasas_and_the_probabilities_scikit_learns(tmp_path, data
                            [r["confidence"] for r in rasas.get("intent_ranking")])
 
 
-def test_the_kept_weights_follow_a_new_fit(tmp_path, data):
-    """The weights kept in C order for the product are the regression's current ones: fitted
-    again (another training, a fine-tune) it scores with the new weights, as scikit-learn
-    does, and the kept copy is laid out as the product reads it (no copy a message)."""
-    from bot.language.components.linear_intents import probabilities, weights_by_feature
+def test_the_weights_are_laid_out_for_the_product_and_follow_a_new_fit(tmp_path, data):
+    """After the first product the weights are Fortran-ordered, so `coef_.T` is the C-ordered
+    matrix scipy multiplies without copying it; fitted again (another training, a
+    fine-tune), the regression scores with its new weights, as scikit-learn does."""
+    from bot.language.components.linear_intents import probabilities
 
     rng, examples = data
     model, _ = train(LinearIntentClassifier, tmp_path, examples)
     probes = sentence_matrix([example(rng, i % 3, intent=False) for i in range(6)])
     before = probabilities(model.clf, probes)
-    assert weights_by_feature(model.clf).flags["C_CONTIGUOUS"]
-    assert weights_by_feature(model.clf) is weights_by_feature(model.clf)
+    assert model.clf.coef_.T.flags["C_CONTIGUOUS"]
+    assert np.allclose(before, model.clf.predict_proba(probes))
     # the same features, other labels: a different fit of the same shape
     relabelled = [Message(data={**m.data, "intent": INTENTS[(INTENTS.index(
         m.get("intent")) + 1) % 3]}, features=list(m.features)) for m in examples]
     model.train(TrainingData(relabelled))
     after = probabilities(model.clf, probes)
+    assert model.clf.coef_.T.flags["C_CONTIGUOUS"]
     assert np.allclose(after, model.clf.predict_proba(probes))
     assert not np.allclose(after, before)

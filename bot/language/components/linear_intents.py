@@ -31,7 +31,6 @@ the ranking differs from Rasa's.
 """
 from __future__ import annotations
 
-import weakref
 from typing import Any, Dict, List, Text, Tuple
 
 import numpy as np
@@ -96,28 +95,18 @@ def sentence_matrix(messages: List[Message]) -> scipy.sparse.csr_matrix:
         shape=(len(messages), width))
 
 
-# Each fitted regression's weights as a features x classes C-ordered array, kept while the
-# regression lives and until it is fitted again (a new `coef_`).
-_WEIGHTS_BY_FEATURE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def weights_by_feature(classifier) -> np.ndarray:
-    """`coef_.T` laid out in memory as the product reads it. `coef_.T` itself is a
-    Fortran-ordered view, and scipy copied the whole weight matrix into C order for every
-    message it multiplied (1.6 ms a message for the intents' 32 x 15,872 weights; 0.013 ms
-    with the copy kept: docs/benchmarks-notes.md, "Sessions 16 and 17")."""
-    kept = _WEIGHTS_BY_FEATURE.get(classifier)
-    if kept is None or kept[0] is not classifier.coef_:
-        kept = (classifier.coef_, np.ascontiguousarray(classifier.coef_.T))
-        _WEIGHTS_BY_FEATURE[classifier] = kept
-    return kept[1]
-
-
 def probabilities(classifier, matrix: scipy.sparse.csr_matrix) -> np.ndarray:
     """A multinomial logistic regression's predict_proba: the softmax of its scores."""
     if len(classifier.classes_) < 3:
         return classifier.predict_proba(matrix)
-    scores = np.asarray(matrix @ weights_by_feature(classifier)) + classifier.intercept_
+    if not classifier.coef_.flags.f_contiguous:
+        # Once a fit: scikit-learn fits `coef_` in C order, which makes `coef_.T` a
+        # Fortran-ordered view, and scipy copied the whole weight matrix into C order for
+        # every product (1.6 ms a message for the intents' 32 x 15,872 weights against 0.013:
+        # `python -m scripts.bench.micro --only products`). The same values, laid out as the
+        # product reads them.
+        classifier.coef_ = np.asfortranarray(classifier.coef_)
+    scores = np.asarray(matrix @ classifier.coef_.T) + classifier.intercept_
     scores -= scores.max(axis=1, keepdims=True)
     np.exp(scores, out=scores)
     scores /= scores.sum(axis=1, keepdims=True)
