@@ -9,7 +9,11 @@
 - entity matching: spaCy's EntityRuler against the trie (bot/language/phrase_trie.py), both built
   from the patterns of build/spacy_model, on the held-out messages (same entities checked);
 - button payloads: Rasa's whole NLU graph against RegexMessageHandler alone (speedups 7.), on
-  the payloads the bench's simulated people send (same parse checked).
+  the payloads the bench's simulated people send (same parse checked);
+- the intent regression's product: a message's sentence features times the model's own
+  weights, laid out as scikit-learn fits them (C order: scipy copies them for every product)
+  against Fortran order (bot/language/components/linear_intents.py `probabilities`), on the
+  held-out messages' feature rows (same scores checked).
 Prints one JSON object (ms per call or per message, best of three rounds).
 """
 from __future__ import annotations
@@ -141,15 +145,46 @@ async def payload_parses(model: str) -> dict:
             "regex_message_handler_ms": round(best_ms(handler_alone, 20) / len(payloads), 4)}
 
 
+async def intent_products(model: str, texts) -> dict:
+    import numpy as np
+    from rasa.core.agent import load_agent
+
+    from bot.language.components.linear_intents import LinearIntentClassifier, sentence_matrix
+
+    agent = await load_agent(model_path=model)
+    node = next(n for n in agent.processor.graph_runner._instantiated_nodes.values()
+                if isinstance(n._component, LinearIntentClassifier))
+    classifier = node._component.clf
+    rows = []
+    installed = node._fn  # each graph node holds the function it calls since the load
+
+    def keep(self, messages):
+        rows.append(sentence_matrix(messages))
+        return installed(self, messages)
+
+    node._fn = keep
+    for text in texts:
+        await agent.parse_message(text)
+    as_fitted = np.ascontiguousarray(classifier.coef_)
+    laid_out = np.asfortranarray(classifier.coef_)
+    assert all(np.allclose(r @ as_fitted.T, r @ laid_out.T) for r in rows)
+    return {"weights": list(classifier.coef_.shape), "messages": len(rows),
+            "c_order_as_fitted_ms": round(best_ms(lambda: [r @ as_fitted.T for r in rows], 3)
+                                          / len(rows), 4),
+            "fortran_order_ms": round(best_ms(lambda: [r @ laid_out.T for r in rows], 3)
+                                      / len(rows), 4)}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(ROOT / "models" / "triage.tar.gz"))
     parser.add_argument("--texts", type=int, default=100, help="held-out messages to use")
-    parser.add_argument("--only", choices=("replies", "joins", "entities", "payloads"),
+    parser.add_argument("--only", choices=("replies", "joins", "entities", "payloads",
+                                           "products"),
                         action="append",
                         help="measure only these (repeatable)")
     args = parser.parse_args(argv)
-    parts = set(args.only or ("replies", "joins", "entities", "payloads"))
+    parts = set(args.only or ("replies", "joins", "entities", "payloads", "products"))
     texts = held_out_texts(args.texts)
     from scripts.bench.inprocess import quiet
 
@@ -163,6 +198,8 @@ def main(argv=None) -> int:
         result["entity_matching"] = entity_matching(texts)
     if "payloads" in parts:
         result["button_payload_parse"] = asyncio.run(payload_parses(args.model))
+    if "products" in parts:
+        result["intent_product"] = asyncio.run(intent_products(args.model, texts))
     print(json.dumps(result))
     return 0
 

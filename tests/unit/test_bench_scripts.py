@@ -105,3 +105,14 @@ def test_micro_times_rasas_reply_check_against_ours(capsys):
     figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["action_reply_check"]
     # Rasa re-checks the schema itself on every call: two orders of magnitude, not noise.
     assert figures["per_event_shape_ms"] * 20 < figures["rasa_jsonschema_validate_ms"]
+
+
+def test_micro_times_the_intent_product_in_both_layouts(capsys):
+    """On the trained model's own weights and held-out messages: laid out as scikit-learn fits
+    them, scipy copies the whole weight matrix for every product."""
+    from scripts.bench import micro
+
+    assert micro.main(["--only", "products", "--texts", "10"]) == 0
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["intent_product"]
+    assert figures["messages"] == 10
+    assert figures["fortran_order_ms"] * 20 < figures["c_order_as_fitted_ms"]
